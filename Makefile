@@ -1,0 +1,56 @@
+# memlock — see README.md.  `make`, `make check`, `make install`.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+WERROR := $(if $(CI),-Werror,)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra $(WERROR) -D_FORTIFY_SOURCE=2
+CPPFLAGS += $(shell $(PKG_CONFIG) --cflags smartcols libcap)
+LDLIBS += $(shell $(PKG_CONFIG) --libs smartcols libcap)
+
+LIB_SRCS := src/size.c src/output.c src/pagemath.c src/cli.c
+CMD_SRCS := src/cmd-pages.c
+SRCS := src/memlock.c $(CMD_SRCS) $(LIB_SRCS)
+OBJS := $(SRCS:.c=.o)
+HDRS := $(wildcard src/*.h)
+TEST_PROGS := tests/size-test
+
+.PHONY: all check install uninstall clean deps
+
+all: memlock
+
+memlock: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+src/%.o: src/%.c $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+tests/size-test: tests/size-test.c src/size.o src/size.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/size-test.c src/size.o
+
+check: memlock $(TEST_PROGS)
+	bats tests
+
+deps:
+	sh tests/install-deps.sh
+
+install: memlock
+	install -D -m 0755 memlock $(DESTDIR)$(BINDIR)/memlock
+	install -D -m 0644 man/memlock.1 $(DESTDIR)$(MANDIR)/man1/memlock.1
+	install -D -m 0644 completions/memlock.bash $(DESTDIR)$(BASHCOMPDIR)/memlock
+	install -D -m 0644 completions/_memlock $(DESTDIR)$(ZSHCOMPDIR)/_memlock
+	install -D -m 0644 completions/memlock.fish $(DESTDIR)$(FISHCOMPDIR)/memlock.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/memlock $(DESTDIR)$(MANDIR)/man1/memlock.1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/memlock $(DESTDIR)$(ZSHCOMPDIR)/_memlock \
+	      $(DESTDIR)$(FISHCOMPDIR)/memlock.fish
+
+clean:
+	rm -f memlock $(OBJS) $(TEST_PROGS)

@@ -1,0 +1,161 @@
+/* Command-line plumbing shared by every command: argp with one-line errors. */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "size.h"
+
+#include <err.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+uint64_t size_arg_or_exit(const char *s, unsigned flags, const char *what)
+{
+	uint64_t v;
+	int rc = size_parse(s, flags, &v);
+
+	if (rc)
+		usage_error("invalid %s '%s': %s", what, s, size_strerror(rc));
+	return v;
+}
+
+/* Finds the option NAME (long, with LEN chars) or KEY (short) in ARGP. */
+static const struct argp_option *option_find(const struct argp *argp,
+					     const char *name, size_t len,
+					     int key)
+{
+	for (const struct argp_option *o = argp->options; o && (o->name || o->key || o->doc); o++) {
+		if (name && o->name && strlen(o->name) == len &&
+		    strncmp(o->name, name, len) == 0)
+			return o;
+		if (!name && key && o->key == key && !(o->flags & OPTION_DOC))
+			return o;
+	}
+	for (const struct argp_child *c = argp->children; c && c->argp; c++) {
+		const struct argp_option *o = option_find(c->argp, name, len, key);
+
+		if (o)
+			return o;
+	}
+	return NULL;
+}
+
+/* What is wrong with TOKEN as an option of ARGP, in BUF; NULL if nothing. */
+static const char *option_problem(const struct argp *argp, const char *token,
+				  char *buf, size_t len)
+{
+	const struct argp_option *o;
+
+	if (strncmp(token, "--", 2) == 0 && token[2]) {
+		const char *name = token + 2;
+		size_t n = strcspn(name, "=");
+
+		o = option_find(argp, name, n, 0);
+		if (!o)
+			snprintf(buf, len, "unknown option '--%.*s'", (int)n, name);
+		else if (o->arg && name[n] != '=')
+			snprintf(buf, len, "option '--%s' needs a value", o->name);
+		else if (!o->arg && name[n] == '=')
+			snprintf(buf, len, "option '--%s' takes no value", o->name);
+		else
+			return NULL;
+		return buf;
+	}
+	if (token[0] != '-' || token[1] == '\0' || token[1] == '-')
+		return NULL;
+	if (token[1] >= '0' && token[1] <= '9') {
+		snprintf(buf, len, "invalid value '%s': negative numbers are not accepted",
+			 token);
+		return buf;
+	}
+	for (const char *p = token + 1; *p; p++) {
+		o = option_find(argp, NULL, 0, (unsigned char)*p);
+		if (!o) {
+			snprintf(buf, len, "unknown option '-%c'", *p);
+			return buf;
+		}
+		if (o->arg && p[1] == '\0') {
+			snprintf(buf, len, "option '-%c' needs a value", *p);
+			return buf;
+		}
+		if (o->arg)
+			break;
+	}
+	return NULL;
+}
+
+struct cli_wrap {
+	const struct argp *argp;
+	void *input;
+};
+
+enum { OPT_USAGE = 0x7f00 };
+
+/* These shadow argp's own --help and --usage, which come later in its
+ * option list; argp's stay visible in the help text. */
+static const struct argp_option wrap_options[] = {
+	{ "help", '?', NULL, OPTION_HIDDEN, NULL, 0 },
+	{ "usage", OPT_USAGE, NULL, OPTION_HIDDEN, NULL, 0 },
+	{ 0 }
+};
+
+/*
+ * The parser above each command's: hands the input down, and turns an
+ * argp failure into one line.  getopt has moved past the bad option, or
+ * stays on it when it sits inside a cluster such as -xJ: look at both.
+ */
+static error_t wrap_parse(int key, char *arg, struct argp_state *state)
+{
+	struct cli_wrap *w = state->input;
+	char buf[256];
+	const char *why;
+
+	(void)arg;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = w->input;
+		return 0;
+	case '?':
+	case OPT_USAGE:
+		/* ARGP_NO_ERRS keeps getopt quiet but silences help too: lift
+		 * it for the help output alone. */
+		state->flags &= ~(unsigned)ARGP_NO_ERRS;
+		argp_state_help(state, state->out_stream, key == '?' ?
+				ARGP_HELP_STD_HELP : ARGP_HELP_USAGE | ARGP_HELP_EXIT_OK);
+		return 0;
+	case ARGP_KEY_ERROR:
+		for (int i = state->next - 1; i <= state->next; i++) {
+			if (i < 1 || i >= state->argc)
+				continue;
+			why = option_problem(w->argp, state->argv[i], buf, sizeof(buf));
+			if (why)
+				usage_error("%s; see '%s --help'", why, state->name);
+		}
+		usage_error("bad arguments; see '%s --help'", state->name);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+void cli_parse(const struct argp *argp, int argc, char **argv, unsigned flags,
+	       void *input)
+{
+	struct argp_child children[] = { { argp, 0, NULL, 0 }, { 0 } };
+	struct argp wrap = { wrap_options, wrap_parse, NULL, NULL,
+			     children, NULL, NULL };
+	struct cli_wrap w = { argp, input };
+
+	if (argp_parse(&wrap, argc, argv, ARGP_NO_ERRS | flags, NULL, &w) != 0)
+		exit(EXIT_USAGE);
+}

@@ -1,0 +1,158 @@
+/* memlock: global options, the command table, dispatch, exit policy. */
+#define _GNU_SOURCE
+#include "commands.h"
+
+#include <err.h>
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef MEMLOCK_VERSION
+#define MEMLOCK_VERSION "0.1.0"
+#endif
+
+const char *argp_program_version = "memlock " MEMLOCK_VERSION;
+
+const struct command commands[] = {
+	{ "pages", cmd_pages, "show the page-rounding math of mlock(ADDR, LEN)" },
+	{ NULL, NULL, NULL }
+};
+
+static const struct command *command_find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Edit distance, for "did you mean". Names are short. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
+
+	if (lb >= sizeof(row) / sizeof(row[0]) || la >= 64)
+		return 64;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static void __attribute__((noreturn)) unknown_command(const char *name)
+{
+	const struct command *best = NULL;
+	size_t bd = 3;
+
+	for (const struct command *c = commands; c->name; c++) {
+		size_t d = distance(name, c->name);
+
+		if (d < bd || strncmp(name, c->name, strlen(name)) == 0) {
+			bd = d < bd ? d : bd;
+			best = c;
+		}
+	}
+	if (best && name[0])
+		usage_error("unknown command '%s'; did you mean '%s'? see 'memlock --help'",
+			    name, best->name);
+	usage_error("unknown command '%s'; see 'memlock --help'", name);
+}
+
+struct global_args {
+	int cmd_index;		/* argv index of the command, or 0 */
+};
+
+static error_t global_parse(int key, char *arg, struct argp_state *state)
+{
+	struct global_args *g = state->input;
+
+	(void)arg;
+	switch (key) {
+	case ARGP_KEY_ARGS:
+		g->cmd_index = state->next;
+		state->next = state->argc;
+		return 0;
+	case ARGP_KEY_NO_ARGS:
+		usage_error("no command given; see 'memlock --help'");
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static char *global_help(int key, const char *text, void *input)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)input;
+	if (key != ARGP_KEY_HELP_POST_DOC)
+		return (char *)text;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fputs("Commands:\n", f);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+	fputs("\n'memlock COMMAND --help' shows the options of a command.\n"
+	      "Exit status: 0 done or check passed, 1 the kernel refused or a check "
+	      "failed, 2 bad usage, 3 could not find out.", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static const struct argp global_argp = {
+	NULL, global_parse, "COMMAND [OPTION...] [ARG...]",
+	"Lock memory, show what is locked and within which limit, and explain "
+	"why mlock() fails.\v",
+	NULL, global_help, NULL
+};
+
+/* A full stdout must not pass for success. */
+static void close_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno != EPIPE)
+			warn("write error");
+		_exit(EXIT_REFUSED);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct global_args g = { 0 };
+	const struct command *c;
+	char *name;
+
+	setlocale(LC_ALL, "");
+	argp_err_exit_status = EXIT_USAGE;
+	atexit(close_stdout);
+	cli_parse(&global_argp, argc, argv, ARGP_IN_ORDER, &g);
+	c = command_find(argv[g.cmd_index]);
+	if (!c)
+		unknown_command(argv[g.cmd_index]);
+	if (asprintf(&name, "memlock %s", c->name) < 0)
+		err(EXIT_UNKNOWN, "out of memory");
+	argv[g.cmd_index] = name;
+	return c->fn(argc - g.cmd_index, argv + g.cmd_index);
+}

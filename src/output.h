@@ -1,0 +1,73 @@
+/* Column tables over libsmartcols, and the output options every listing shares. */
+#ifndef MEMLOCK_OUTPUT_H
+#define MEMLOCK_OUTPUT_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct libscols_table;
+struct libscols_line;
+
+/* What a column holds decides its JSON type and how it is formatted. */
+enum out_kind {
+	OUT_STR,	/* text; escaped when it came from elsewhere */
+	OUT_NUM,	/* an integer */
+	OUT_SIZE,	/* bytes: "8M" or exact with --bytes; a number in JSON */
+	OUT_BOOL,	/* true/false in JSON, "yes"/"no" in text */
+};
+
+struct out_col {
+	const char *name;
+	double whint;		/* libsmartcols width hint */
+	int flags;		/* SCOLS_FL_* */
+	enum out_kind kind;
+	const char *help;
+};
+
+/* Filled by output_argp, an argp child; each command owns one. */
+struct out_opts {
+	bool json, raw, noheadings, bytes, all;
+	const char *list;	/* -o LIST, or NULL */
+};
+
+extern const struct argp output_argp;
+
+#define OUT_MAXCOLS 32
+
+struct out {
+	struct libscols_table *tb;
+	const struct out_col *cols;
+	const struct out_opts *opts;
+	int map[OUT_MAXCOLS];	/* column id -> libsmartcols column, or -1 */
+};
+
+/*
+ * Sets up a table with the columns that OPTS select (DEFAULTS is a
+ * comma-separated list used without -o, or after -o +LIST).  NAME is the
+ * JSON key.  On an unknown column returns -EINVAL and points *BAD at it
+ * (a pointer into a buffer owned by OUT, valid until out_free()).
+ */
+int out_init(struct out *out, const struct out_opts *opts,
+	     const struct out_col *cols, int ncols, const char *defaults,
+	     const char *name, const char **bad);
+bool out_has(const struct out *out, int col);
+struct libscols_line *out_line(struct out *out);
+void out_str(struct out *out, struct libscols_line *ln, int col, const char *s);
+void out_u64(struct out *out, struct libscols_line *ln, int col, uint64_t v);
+/* An address or offset: hex in text when HEX is set, a number in JSON. */
+void out_addr(struct out *out, struct libscols_line *ln, int col, uint64_t v,
+	      bool hex);
+void out_size(struct out *out, struct libscols_line *ln, int col, uint64_t v);
+void out_bool(struct out *out, struct libscols_line *ln, int col, bool v);
+int out_print(struct out *out);
+void out_free(struct out *out);
+
+/* Help text listing COLS, for a command's --help (malloc'd). */
+char *out_columns_help(const struct out_col *cols, int ncols);
+
+/* A copy of S safe for a terminal or JSON: invalid UTF-8, C0 and C1
+ * controls, DEL and backslash become \xNN (malloc'd). */
+char *out_escape(const char *s);
+
+#endif

@@ -1,0 +1,195 @@
+/* Sizes and durations: the only place where memlock turns text into numbers. */
+#include "size.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Reads digits in BASE from *p; -EINVAL if there are none. */
+static int digits_parse(const char **p, unsigned base, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	int overflow = 0;
+
+	for (;; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			overflow = 1;
+		v = v * base + d;
+	}
+	if (s == *p)
+		return -EINVAL;
+	*p = s;
+	*out = v;
+	return overflow ? -ERANGE : 0;
+}
+
+/* Reads a decimal or 0x-hex integer; leading zeros stay decimal. */
+static int integer_parse(const char **p, uint64_t *out)
+{
+	if ((*p)[0] == '0' && ((*p)[1] == 'x' || (*p)[1] == 'X')) {
+		*p += 2;
+		return digits_parse(p, 16, out);
+	}
+	return digits_parse(p, 10, out);
+}
+
+/* The multiplier a suffix stands for, or 0 when it is not one. */
+static uint64_t suffix_multiplier(const char *s)
+{
+	static const char letters[] = "KMGTPE";
+	const char *l;
+	uint64_t m = 1, base;
+	int i, power;
+
+	if (*s == '\0' || strcmp(s, "B") == 0 || strcmp(s, "b") == 0)
+		return 1;
+	l = strchr(letters, s[0] >= 'a' && s[0] <= 'z' ? s[0] - 'a' + 'A' : s[0]);
+	if (s[0] == '\0' || !l)
+		return 0;
+	power = (int)(l - letters) + 1;
+	if (s[1] == '\0' || strcasecmp(s + 1, "iB") == 0)
+		base = 1024;
+	else if (strcasecmp(s + 1, "B") == 0)
+		base = 1000;
+	else
+		return 0;
+	for (i = 0; i < power; i++)
+		m *= base;
+	return m;
+}
+
+int size_parse(const char *s, unsigned flags, uint64_t *out)
+{
+	const char *p = s;
+	uint64_t v, m;
+	int rc;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if ((flags & SIZE_ALLOW_UNLIMITED) &&
+	    (strcmp(s, "unlimited") == 0 || strcmp(s, "infinity") == 0)) {
+		*out = SIZE_UNLIMITED;
+		return 0;
+	}
+	rc = integer_parse(&p, &v);
+	if (rc == -EINVAL)
+		return rc;
+	m = suffix_multiplier(p);
+	if (m == 0)
+		return -EINVAL;
+	if (rc == -ERANGE || (v != 0 && v > UINT64_MAX / m))
+		return -ERANGE;
+	*out = v * m;
+	return 0;
+}
+
+int duration_parse(const char *s, uint64_t *ms)
+{
+	const char *p = s;
+	uint64_t v, m;
+	int rc;
+
+	if (!s || !*s)
+		return -EINVAL;
+	rc = digits_parse(&p, 10, &v);
+	if (rc == -EINVAL)
+		return rc;
+	if (*p == '\0' || strcmp(p, "s") == 0)
+		m = 1000;
+	else if (strcmp(p, "ms") == 0)
+		m = 1;
+	else if (strcmp(p, "m") == 0)
+		m = 60 * 1000;
+	else if (strcmp(p, "h") == 0)
+		m = 3600 * 1000;
+	else
+		return -EINVAL;
+	if (rc == -ERANGE || (v != 0 && v > UINT64_MAX / m))
+		return -ERANGE;
+	*ms = v * m;
+	return 0;
+}
+
+int number_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *p = s;
+	uint64_t v;
+	int rc;
+
+	if (!s || !*s)
+		return -EINVAL;
+	rc = digits_parse(&p, 10, &v);
+	if (rc == -EINVAL || *p != '\0')
+		return -EINVAL;
+	if (rc == -ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+char *size_format(uint64_t bytes, bool exact, char buf[SIZE_BUFSZ])
+{
+	static const char units[] = "KMGTPE";
+	uint64_t whole, rest;
+	unsigned shift = 0, tenth;
+	int u = -1;
+
+	if (exact || bytes < 1024) {
+		snprintf(buf, SIZE_BUFSZ, exact ? "%llu" : "%lluB",
+			 (unsigned long long)bytes);
+		return buf;
+	}
+	while (u < 5 && (bytes >> (shift + 10)) != 0) {
+		shift += 10;
+		u++;
+	}
+	whole = bytes >> shift;
+	rest = bytes - (whole << shift);
+	/* One decimal, rounded to nearest: REST in 1024ths of the unit first,
+	 * so that multiplying by ten cannot overflow. */
+	tenth = (unsigned)(((rest >> (shift - 10)) * 10 + 512) >> 10);
+	if (tenth >= 10) {
+		whole++;
+		tenth = 0;
+	}
+	if (tenth)
+		snprintf(buf, SIZE_BUFSZ, "%llu.%u%c", (unsigned long long)whole,
+			 tenth, units[u]);
+	else
+		snprintf(buf, SIZE_BUFSZ, "%llu%c", (unsigned long long)whole,
+			 units[u]);
+	return buf;
+}
+
+char *limit_format(uint64_t bytes, bool exact, char buf[SIZE_BUFSZ])
+{
+	if (bytes == SIZE_UNLIMITED) {
+		snprintf(buf, SIZE_BUFSZ, "unlimited");
+		return buf;
+	}
+	return size_format(bytes, exact, buf);
+}
+
+const char *size_strerror(int err)
+{
+	switch (err) {
+	case -ERANGE:
+		return "out of range";
+	case -EINVAL:
+		return "not a number with an optional unit";
+	default:
+		return strerror(-err);
+	}
+}

@@ -1,0 +1,42 @@
+/* Sizes and durations: parsing (overflow-checked) and formatting. */
+#ifndef MEMLOCK_SIZE_H
+#define MEMLOCK_SIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a limit of "unlimited" is stored as (RLIM_INFINITY on Linux). */
+#define SIZE_UNLIMITED UINT64_MAX
+
+/* Flags for size_parse(). */
+#define SIZE_ALLOW_UNLIMITED 0x1u	/* accept "unlimited" and "infinity" */
+
+/* Longest string size_format() writes, with its NUL. */
+#define SIZE_BUFSZ 32
+
+/*
+ * Parses a size: a decimal or 0x-hex integer with an optional suffix,
+ * K M G T P E (or KiB, MiB, ...) as powers of 1024, KB MB ... as powers
+ * of 1000, B for bytes.  Returns 0, -EINVAL for text that is not a size,
+ * or -ERANGE for a size that does not fit in 64 bits.
+ */
+int size_parse(const char *s, unsigned flags, uint64_t *out);
+
+/* Parses "N", "Ns", "Nms", "Nm" or "Nh" into milliseconds. */
+int duration_parse(const char *s, uint64_t *ms);
+
+/* Parses a plain decimal integer in [min, max] (a PID, a count). */
+int number_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/*
+ * Writes BYTES as "512B", "8K", "1.5G", or as exact decimal bytes when
+ * EXACT is set.  limit_format() writes SIZE_UNLIMITED as "unlimited".
+ */
+char *size_format(uint64_t bytes, bool exact, char buf[SIZE_BUFSZ]);
+char *limit_format(uint64_t bytes, bool exact, char buf[SIZE_BUFSZ]);
+
+/* A short English reason for an error from the parsers above. */
+const char *size_strerror(int err);
+
+#endif
