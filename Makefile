@@ -19,7 +19,7 @@ CMD_SRCS := src/cmd-pages.c
 SRCS := src/memlock.c $(CMD_SRCS) $(LIB_SRCS)
 OBJS := $(SRCS:.c=.o)
 HDRS := $(wildcard src/*.h)
-TEST_PROGS := tests/size-test
+TEST_PROGS := tests/size-test tests/helpers/mlock-probe
 
 .PHONY: all check install uninstall clean deps
 
@@ -54,3 +54,6 @@ uninstall:
 
 clean:
 	rm -f memlock $(OBJS) $(TEST_PROGS)
+
+tests/helpers/%: tests/helpers/%.c
+	$(CC) $(CFLAGS) -o $@ $<

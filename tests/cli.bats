@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# Dispatch, help, version, and the one-line rule for bad usage.
+
+load test_helper
+
+@test "memlock --help lists every command and exits 0" {
+	run -0 --separate-stderr memlock --help
+	assert_line --regexp '^Usage: memlock '
+	assert_line --regexp '^  pages +'
+	assert_equal "$stderr" ""
+}
+
+@test "memlock --version prints the version and exits 0" {
+	run -0 memlock --version
+	assert_output --regexp '^memlock [0-9]+\.[0-9]+\.[0-9]+$'
+	run -0 memlock -V
+	assert_output --regexp '^memlock [0-9]'
+}
+
+@test "each command has --help on stdout, naming it, exit 0" {
+	local c
+	for c in $(memlock_commands); do
+		run -0 --separate-stderr memlock "$c" --help
+		assert_line --index 0 --regexp "^Usage: memlock $c "
+		assert_equal "$stderr" ""
+		run -0 memlock "$c" --usage
+		assert_output --regexp "^Usage: memlock $c "
+		run -0 memlock "$c" --version
+	done
+}
+
+@test "no command: exit 2, one line" {
+	run -2 --separate-stderr memlock
+	assert_equal "$output" ""
+	assert_equal "$stderr" "memlock: no command given; see 'memlock --help'"
+}
+
+@test "unknown command: exit 2 with the message and a hint" {
+	run -2 --separate-stderr memlock bogus
+	assert_equal "$output" ""
+	assert_equal "$stderr" "memlock: unknown command 'bogus'; see 'memlock --help'"
+	run -2 --separate-stderr memlock pgaes 1 2
+	assert_equal "$stderr" "memlock: unknown command 'pgaes'; did you mean 'pages'? see 'memlock --help'"
+}
+
+@test "names match exactly" {
+	run -2 --separate-stderr memlock PAGES 1 2
+	assert_equal "$output" ""
+	run -2 --separate-stderr memlock page 1 2
+	assert_output ""
+}
+
+@test "unknown option: exit 2, one line on stderr, nothing on stdout" {
+	run -2 --separate-stderr memlock --bogus
+	assert_equal "$output" ""
+	assert_equal "$stderr" "memlock: unknown option '--bogus'; see 'memlock --help'"
+	run -2 --separate-stderr memlock pages --bogus 1 2
+	assert_equal "$output" ""
+	assert_equal "$stderr" "memlock: unknown option '--bogus'; see 'memlock pages --help'"
+	run -2 --separate-stderr memlock pages -x 1 2
+	assert_equal "$stderr" "memlock: unknown option '-x'; see 'memlock pages --help'"
+	run -2 --separate-stderr memlock pages -Jx 1 2
+	assert_equal "$stderr" "memlock: unknown option '-x'; see 'memlock pages --help'"
+}
+
+@test "an option without its value, or with one it does not take" {
+	run -2 --separate-stderr memlock pages 1 2 --page-size
+	assert_equal "$output" ""
+	assert_equal "$stderr" "memlock: option '--page-size' needs a value; see 'memlock pages --help'"
+	run -2 --separate-stderr memlock pages 1 2 -o
+	assert_equal "$stderr" "memlock: option '-o' needs a value; see 'memlock pages --help'"
+	run -2 --separate-stderr memlock pages --json=yes 1 2
+	assert_equal "$stderr" "memlock: option '--json' takes no value; see 'memlock pages --help'"
+}
+
+@test "an unknown output column is named" {
+	run -2 --separate-stderr memlock pages -o ADDR,BOGUS 1 2
+	assert_equal "$output" ""
+	assert_equal "$stderr" "memlock: unknown column 'BOGUS'; see 'memlock pages --help'"
+	run -2 --separate-stderr memlock pages -o '' 1 2
+	assert_equal "$stderr" "memlock: unknown column ''; see 'memlock pages --help'"
+}
+
+@test "output to /dev/full fails with a non-zero status" {
+	run --separate-stderr bash -c '"$0" pages 2000 4000 >/dev/full' "$MEMLOCK"
+	assert_failure
+	assert_equal "$stderr" "memlock: write error: No space left on device"
+	run bash -c '"$0" --help >/dev/full' "$MEMLOCK"
+	assert_failure
+}
+
+@test "a pipe closed early is not an error message" {
+	run --separate-stderr bash -c '"$0" pages 0 1 0 1 0 1 0 1 0 1 | head -c1 >/dev/null' "$MEMLOCK"
+	assert_equal "$stderr" ""
+}
