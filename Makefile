@@ -35,7 +35,7 @@ tests/size-test: tests/size-test.c src/size.o src/size.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/size-test.c src/size.o
 
 check: memlock $(TEST_PROGS)
-	bats tests
+	tests/run.sh
 
 deps:
 	sh tests/install-deps.sh

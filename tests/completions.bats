@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# The completions, asked of each shell: bash, zsh (through a pty) and fish.
+# The lists to expect come from the binary itself.
+
+load test_helper
+
+shells() {
+	echo bash
+	command -v zsh >/dev/null && echo zsh
+	command -v fish >/dev/null && echo fish
+}
+
+@test "bash, zsh and fish are all here to be tested" {
+	run -0 shells
+	assert_output "$(printf 'bash\nzsh\nfish')"
+}
+
+@test "each shell completes every command" {
+	local sh c
+	for sh in $(shells); do
+		run -0 "complete_$sh" "memlock "
+		for c in $(memlock_commands); do
+			assert_line "$c"
+		done
+	done
+}
+
+@test "each shell completes a command from its prefix" {
+	local sh
+	for sh in $(shells); do
+		run -0 "complete_$sh" "memlock pa"
+		assert_output "pages"
+	done
+}
+
+@test "each shell completes every long option of every command" {
+	local sh c o
+	for c in $(memlock_commands); do
+		for sh in $(shells); do
+			run -0 "complete_$sh" "memlock $c --"
+			for o in $(memlock_long_options "$c"); do
+				assert_line "$o"
+			done
+		done
+	done
+}
+
+@test "each shell completes the output columns after -o" {
+	local sh col
+	for sh in $(shells); do
+		run -0 "complete_$sh" "memlock pages -o "
+		for col in $(memlock_columns pages); do
+			assert_line "$col"
+		done
+	done
+}
+
+@test "each shell completes the next column of a list" {
+	local sh
+	for sh in $(shells); do
+		run -0 "complete_$sh" "memlock pages -o ADDR,PA"
+		assert_output --regexp '(^|,)PAGES$'
+	done
+}
+
+@test "each shell offers page sizes after --page-size" {
+	local sh
+	for sh in $(shells); do
+		run -0 "complete_$sh" "memlock pages --page-size "
+		assert_line "2M"
+		assert_line "1G"
+	done
+}
