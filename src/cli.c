@@ -30,25 +30,32 @@ uint64_t size_arg_or_exit(const char *s, unsigned flags, const char *what)
 	return v;
 }
 
-/* Finds the option NAME (long, with LEN chars) or KEY (short) in ARGP. */
+/* Finds the option NAME (long, LEN chars, or a prefix getopt would take)
+ * or KEY (short) in ARGP. */
 static const struct argp_option *option_find(const struct argp *argp,
 					     const char *name, size_t len,
 					     int key)
 {
-	for (const struct argp_option *o = argp->options; o && (o->name || o->key || o->doc); o++) {
-		if (name && o->name && strlen(o->name) == len &&
-		    strncmp(o->name, name, len) == 0)
-			return o;
+	const struct argp_option *prefix = NULL;
+
+	for (const struct argp_option *o = argp->options;
+	     o && (o->name || o->key || o->doc); o++) {
+		if (name && o->name && strncmp(o->name, name, len) == 0) {
+			if (strlen(o->name) == len)
+				return o;
+			prefix = prefix ? prefix : o;
+		}
 		if (!name && key && o->key == key && !(o->flags & OPTION_DOC))
 			return o;
 	}
 	for (const struct argp_child *c = argp->children; c && c->argp; c++) {
 		const struct argp_option *o = option_find(c->argp, name, len, key);
 
-		if (o)
+		if (o && (!name || strlen(o->name) == len))
 			return o;
+		prefix = prefix ? prefix : o;
 	}
-	return NULL;
+	return prefix;
 }
 
 /* What is wrong with TOKEN as an option of ARGP, in BUF; NULL if nothing. */

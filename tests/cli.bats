@@ -69,6 +69,8 @@ load test_helper
 	assert_equal "$stderr" "memlock: option '--page-size' needs a value; see 'memlock pages --help'"
 	run -2 --separate-stderr memlock pages 1 2 -o
 	assert_equal "$stderr" "memlock: option '-o' needs a value; see 'memlock pages --help'"
+	run -2 --separate-stderr memlock pages 1 2 --page-s
+	assert_equal "$stderr" "memlock: option '--page-size' needs a value; see 'memlock pages --help'"
 	run -2 --separate-stderr memlock pages --json=yes 1 2
 	assert_equal "$stderr" "memlock: option '--json' takes no value; see 'memlock pages --help'"
 }

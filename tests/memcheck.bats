@@ -1,0 +1,30 @@
+#!/usr/bin/env bats
+# Every command under valgrind's memcheck: no invalid access, no leak.
+# valgrind exits 99 on an error; memlock's own status comes through otherwise.
+
+load test_helper
+
+vg() {
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		"$MEMLOCK" "$@"
+}
+
+setup() {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+}
+
+@test "memcheck: pages, text, JSON, raw, all columns" {
+	run -0 vg pages 2000 4000 0 100 512 100
+	run -0 vg pages -J --output-all 2000 4000 0 0
+	run -0 vg pages -r -o +NOTE,SHARED --page-size 2M 0x1000 1M
+	run -1 vg pages 0xfffffffffffff000 1 0 0xffffffffffffffff
+}
+
+@test "memcheck: usage errors and help" {
+	run -2 vg pages 1KK 1
+	run -2 vg pages --bogus
+	run -2 vg pages -o NOPE 1 2
+	run -2 vg bogus
+	run -0 vg --help
+	run -0 vg pages --help
+}
