@@ -18,6 +18,7 @@ const char *argp_program_version = "memlock " MEMLOCK_VERSION;
 
 const struct command commands[] = {
 	{ "pages", cmd_pages, "show the page-rounding math of mlock(ADDR, LEN)" },
+	{ "status", cmd_status, "show what processes have locked, and the totals" },
 	{ NULL, NULL, NULL }
 };
 

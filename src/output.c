@@ -212,6 +212,16 @@ void out_size(struct out *out, struct libscols_line *ln, int col, uint64_t v)
 					    out->opts->json, buf)));
 }
 
+void out_limit(struct out *out, struct libscols_line *ln, int col, uint64_t v)
+{
+	char buf[SIZE_BUFSZ];
+
+	if (v != SIZE_UNLIMITED)
+		out_size(out, ln, col, v);
+	else if (out_has(out, col) && !out->opts->json)
+		set_cell(out, ln, col, strdup(limit_format(v, false, buf)));
+}
+
 void out_bool(struct out *out, struct libscols_line *ln, int col, bool v)
 {
 	if (out_has(out, col))
@@ -223,6 +233,37 @@ void out_bool(struct out *out, struct libscols_line *ln, int col, bool v)
 int out_print(struct out *out)
 {
 	return scols_print_table(out->tb);
+}
+
+int out_print_json_merged(struct out **tables, int n)
+{
+	int rc = 0;
+
+	putchar('{');
+	for (int i = 0; i < n && rc == 0; i++) {
+		char *s = NULL, *b, *e;
+
+		rc = scols_print_table_to_string(tables[i]->tb, &s);
+		if (rc == 0 && s && (b = strchr(s, '{')) && (e = strrchr(s, '}')) && e > b) {
+			/* The inside of {...}, joined with commas. */
+			*e = '\0';
+			while (e > b + 1 && (e[-1] == '\n' || e[-1] == ' '))
+				*--e = '\0';
+			printf("%s%s", i ? "," : "", b + 1);
+		}
+		free(s);
+	}
+	puts("\n}");
+	return rc;
+}
+
+void out_title(struct out *out, const char *title)
+{
+	char *t = out_escape(title);
+
+	if (t)
+		scols_cell_set_data(scols_table_get_title(out->tb), t);
+	free(t);
 }
 
 void out_free(struct out *out)

@@ -59,8 +59,17 @@ void out_u64(struct out *out, struct libscols_line *ln, int col, uint64_t v);
 void out_addr(struct out *out, struct libscols_line *ln, int col, uint64_t v,
 	      bool hex);
 void out_size(struct out *out, struct libscols_line *ln, int col, uint64_t v);
+/* A limit: like out_size(), "unlimited" in text and null in JSON. */
+void out_limit(struct out *out, struct libscols_line *ln, int col, uint64_t v);
 void out_bool(struct out *out, struct libscols_line *ln, int col, bool v);
 int out_print(struct out *out);
+
+/* Prints several tables as one JSON object, {"a": [...], "b": [...]}: a
+ * listing and its summary.  Every table must have JSON enabled. */
+int out_print_json_merged(struct out **tables, int n);
+
+/* Sets the title printed above the table in text mode (escaped). */
+void out_title(struct out *out, const char *title);
 void out_free(struct out *out);
 
 /* Help text listing COLS, for a command's --help (malloc'd). */

@@ -16,7 +16,7 @@ static int digits_parse(const char **p, unsigned base, uint64_t *out)
 	for (;; s++) {
 		unsigned d;
 
-		if (*s >= '0' && *s <= '9')
+		if (*s >= '0' && *s <= '9' && (unsigned)(*s - '0') < base)
 			d = (unsigned)(*s - '0');
 		else if (base == 16 && *s >= 'a' && *s <= 'f')
 			d = (unsigned)(*s - 'a' + 10);
@@ -120,6 +120,11 @@ int duration_parse(const char *s, uint64_t *ms)
 		return -ERANGE;
 	*ms = v * m;
 	return 0;
+}
+
+int number_scan(const char **p, unsigned base, uint64_t *out)
+{
+	return digits_parse(p, base, out);
 }
 
 int number_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out)

@@ -26,6 +26,12 @@ int size_parse(const char *s, unsigned flags, uint64_t *out);
 /* Parses "N", "Ns", "Nms", "Nm" or "Nh" into milliseconds. */
 int duration_parse(const char *s, uint64_t *ms);
 
+/*
+ * Reads an unsigned integer in BASE (8, 10 or 16) at *P and moves *P past
+ * it: for the /proc parsers, whose fields are followed by more text.
+ */
+int number_scan(const char **p, unsigned base, uint64_t *out);
+
 /* Parses a plain decimal integer in [min, max] (a PID, a count). */
 int number_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

@@ -1,0 +1,33 @@
+/* Capabilities that decide locked memory: CAP_IPC_LOCK and CAP_SYS_RESOURCE. */
+#ifndef MEMLOCK_CAPS_H
+#define MEMLOCK_CAPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cap_bits {
+	bool effective, permitted, bounding;
+};
+
+struct cap_state {
+	struct cap_bits ipc_lock, sys_resource;
+	/* The process lives in a user namespace other than the initial one:
+	 * its capabilities do not count for mlock() (the kernel asks
+	 * capable(), in the initial namespace). */
+	bool userns;
+	bool userns_known;
+};
+
+/* From the CapEff/CapPrm/CapBnd masks of /proc/PID/status. */
+void caps_from_masks(uint64_t eff, uint64_t prm, uint64_t bnd, struct cap_state *cs);
+
+/* This process, through libcap; PROCFD (or -1) tells its user namespace. */
+int caps_self(int procfd, struct cap_state *cs);
+
+/* Another process, through libcap; PROCFD tells its user namespace. */
+int caps_of_pid(int procfd, int pid, struct cap_state *cs);
+
+/* CAP_IPC_LOCK counts for mlock(): effective, in the initial namespace. */
+bool caps_can_lock(const struct cap_state *cs);
+
+#endif

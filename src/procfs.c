@@ -1,0 +1,501 @@
+/* /proc readers and parsers.  Numbers go through size.c's number_scan(). */
+#define _GNU_SOURCE
+#include "procfs.h"
+#include "size.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int procfs_open(const char *root)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int procfs_read_file(int procfd, const char *path, char **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap), *nb;
+	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !b) {
+		int e = fd < 0 ? errno : ENOMEM;
+
+		free(b);
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (cap - n < 2) {
+			nb = realloc(b, cap *= 2);
+			if (!nb)
+				break;
+			b = nb;
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? errno : 0;
+
+			close(fd);
+			if (e) {
+				free(b);
+				return -e;
+			}
+			b[n] = '\0';
+			*buf = b;
+			if (len)
+				*len = n;
+			return 0;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	free(b);
+	return -ENOMEM;
+}
+
+/* Reads "PID/FILE" below PROCFD; a process that is gone is -ESRCH. */
+static int read_pid_file(int procfd, int pid, const char *file, char **buf)
+{
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "%d/%s", pid, file);
+	rc = procfs_read_file(procfd, path, buf, NULL);
+	return rc == -ENOENT ? -ESRCH : rc;
+}
+
+int procfs_list_pids(int procfd, int **pids, size_t *n)
+{
+	int dfd = dup(procfd), *v = NULL, *nv;
+	size_t cap = 0;
+	DIR *d;
+	struct dirent *e;
+
+	*n = 0;
+	if (dfd < 0)
+		return -errno;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		uint64_t pid;
+
+		if (number_parse(e->d_name, 1, INT32_MAX, &pid) != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 512;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[(*n)++] = (int)pid;
+	}
+	closedir(d);
+	*pids = v;
+	return 0;
+}
+
+/* The value after "Key:" at the start of a line, or NULL. */
+static const char *field(const char *line, const char *key, size_t keylen)
+{
+	if (strncmp(line, key, keylen) != 0)
+		return NULL;
+	line += keylen;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return line;
+}
+
+/* "   123 kB" into bytes. */
+static int kb_scan(const char *p, uint64_t *bytes)
+{
+	uint64_t kb;
+
+	if (!p || number_scan(&p, 10, &kb) != 0)
+		return -EINVAL;
+	if (strncmp(p, " kB", 3) != 0 || kb > UINT64_MAX / 1024)
+		return -EINVAL;
+	*bytes = kb * 1024;
+	return 0;
+}
+
+static int hex_scan(const char *p, uint64_t *v)
+{
+	return p && number_scan(&p, 16, v) == 0 ? 0 : -EINVAL;
+}
+
+/* Undoes the escapes the kernel puts in Name: (\n, \t, \\, \e, ...). */
+static void name_unescape(const char *p, char *out, size_t size)
+{
+	static const char from[] = "ntrfvae\\\"", to[] = "\n\t\r\f\v\a\033\\\"";
+	size_t o = 0;
+
+	while (*p && *p != '\n' && o + 1 < size) {
+		const char *k;
+
+		if (p[0] == '\\' && p[1] && (k = strchr(from, p[1]))) {
+			out[o++] = to[k - from];
+			p += 2;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* One line of /proc/PID/status into ST. */
+static void status_line(const char *l, struct proc_status *st)
+{
+	const char *v;
+	uint64_t a, b;
+
+	if ((v = field(l, "Name:", 5))) {
+		name_unescape(v, st->name, sizeof(st->name));
+		st->have |= PS_NAME;
+	} else if ((v = field(l, "Uid:", 4))) {
+		if (number_scan(&v, 10, &a) == 0 && (*v == '\t' || *v == ' ')) {
+			while (*v == '\t' || *v == ' ')
+				v++;
+			if (number_scan(&v, 10, &b) == 0 && a <= UINT32_MAX &&
+			    b <= UINT32_MAX) {
+				st->uid = (uint32_t)a;
+				st->euid = (uint32_t)b;
+				st->have |= PS_UID;
+			}
+		}
+	} else if ((v = field(l, "PPid:", 5))) {
+		if (number_scan(&v, 10, &a) == 0 && a <= INT32_MAX) {
+			st->ppid = (int)a;
+			st->have |= PS_PPID;
+		}
+	} else if ((v = field(l, "VmLck:", 6))) {
+		if (kb_scan(v, &st->vmlck) == 0)
+			st->have |= PS_VMLCK;
+	} else if ((v = field(l, "VmPin:", 6))) {
+		if (kb_scan(v, &st->vmpin) == 0)
+			st->have |= PS_VMPIN;
+	} else if ((v = field(l, "VmSize:", 7))) {
+		if (kb_scan(v, &st->vmsize) == 0)
+			st->have |= PS_VMSIZE;
+	} else if ((v = field(l, "VmRSS:", 6))) {
+		if (kb_scan(v, &st->vmrss) == 0)
+			st->have |= PS_VMRSS;
+	} else if ((v = field(l, "CapPrm:", 7))) {
+		hex_scan(v, &st->cap_prm);
+	} else if ((v = field(l, "CapEff:", 7))) {
+		if (hex_scan(v, &st->cap_eff) == 0)
+			st->have |= PS_CAPS;
+	} else if ((v = field(l, "CapBnd:", 7))) {
+		hex_scan(v, &st->cap_bnd);
+	}
+}
+
+int procfs_parse_status(const char *buf, struct proc_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		status_line(l, st);
+	/* A kernel thread or a zombie has no Vm* lines: it has locked nothing. */
+	return (st->have & (PS_NAME | PS_UID)) == (PS_NAME | PS_UID) ? 0 : -EINVAL;
+}
+
+int procfs_read_status(int procfd, int pid, struct proc_status *st)
+{
+	char *buf;
+	int rc = read_pid_file(procfd, pid, "status", &buf);
+
+	if (rc)
+		return rc;
+	rc = procfs_parse_status(buf, st);
+	free(buf);
+	return rc;
+}
+
+/* A limit as /proc/PID/limits writes it: a number or "unlimited". */
+static int limit_scan(const char **p, uint64_t *v)
+{
+	while (**p == ' ')
+		(*p)++;
+	if (strncmp(*p, "unlimited", 9) == 0) {
+		*p += 9;
+		*v = SIZE_UNLIMITED;
+		return 0;
+	}
+	return number_scan(p, 10, v);
+}
+
+int procfs_parse_limits(const char *buf, uint64_t *soft, uint64_t *hard)
+{
+	const char *l = buf;
+
+	while (l && *l) {
+		const char *v = field(l, "Max locked memory", 17);
+
+		if (v) {
+			if (limit_scan(&v, soft) != 0 || limit_scan(&v, hard) != 0)
+				return -EINVAL;
+			return 0;
+		}
+		l = strchr(l, '\n');
+		l = l ? l + 1 : NULL;
+	}
+	return -EINVAL;
+}
+
+int procfs_read_limits(int procfd, int pid, uint64_t *soft, uint64_t *hard)
+{
+	char *buf;
+	int rc = read_pid_file(procfd, pid, "limits", &buf);
+
+	if (rc)
+		return rc;
+	rc = procfs_parse_limits(buf, soft, hard);
+	free(buf);
+	return rc;
+}
+
+/* "start-end perms offset dev inode   path" heads each mapping. */
+static int map_header(const char *l, struct proc_map *m)
+{
+	const char *p = l;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	if (number_scan(&p, 16, &m->start) != 0 || *p++ != '-' ||
+	    number_scan(&p, 16, &m->end) != 0 || *p++ != ' ')
+		return -EINVAL;
+	for (i = 0; i < sizeof(m->perms) - 1 && *p && *p != ' ' && *p != '\n'; i++)
+		m->perms[i] = *p++;
+	/* offset, device and inode, then the path padded with spaces. */
+	for (int f = 0; f < 3; f++) {
+		if (*p++ != ' ')
+			return -EINVAL;
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	m->path = strndup(p, strcspn(p, "\n"));
+	return m->path ? 0 : -ENOMEM;
+}
+
+static void map_line(const char *l, struct proc_map *m)
+{
+	const char *v;
+
+	if ((v = field(l, "Size:", 5)))
+		kb_scan(v, &m->size);
+	else if ((v = field(l, "Rss:", 4)))
+		kb_scan(v, &m->rss);
+	else if ((v = field(l, "Locked:", 7)))
+		kb_scan(v, &m->locked);
+	else if ((v = field(l, "VmFlags:", 8))) {
+		size_t n = strcspn(v, "\n");
+
+		snprintf(m->flags, sizeof(m->flags), "%.*s", (int)n, v);
+		/* Two-letter words: "lo" VM_LOCKED, "lf" VM_LOCKONFAULT. */
+		for (const char *w = v; w < v + n; w += 3) {
+			if (strncmp(w, "lo", 2) == 0)
+				m->vm_locked = true;
+			else if (strncmp(w, "lf", 2) == 0)
+				m->vm_onfault = true;
+		}
+	}
+}
+
+void procfs_free_maps(struct proc_map *maps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(maps[i].path);
+	free(maps);
+}
+
+int procfs_parse_smaps(const char *buf, struct proc_map **maps, size_t *n)
+{
+	struct proc_map *v = NULL, *nv, m;
+	size_t cap = 0;
+
+	*n = 0;
+	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (map_header(l, &m) == 0) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					free(m.path);
+					procfs_free_maps(v, *n);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			v[(*n)++] = m;
+		} else if (*n > 0) {
+			map_line(l, &v[*n - 1]);
+		}
+	}
+	*maps = v;
+	return 0;
+}
+
+int procfs_read_smaps(int procfd, int pid, struct proc_map **maps, size_t *n)
+{
+	char *buf;
+	int rc = read_pid_file(procfd, pid, "smaps", &buf);
+
+	if (rc)
+		return rc;
+	rc = procfs_parse_smaps(buf, maps, n);
+	free(buf);
+	return rc;
+}
+
+int procfs_parse_meminfo(const char *buf, struct meminfo *mi)
+{
+	static const struct {
+		const char *key;
+		size_t len, off;
+		unsigned bit;
+	} keys[] = {
+		{ "MemTotal:", 9, offsetof(struct meminfo, total), MI_TOTAL },
+		{ "MemAvailable:", 13, offsetof(struct meminfo, available), MI_AVAILABLE },
+		{ "Mlocked:", 8, offsetof(struct meminfo, mlocked), MI_MLOCKED },
+		{ "Unevictable:", 12, offsetof(struct meminfo, unevictable), MI_UNEVICTABLE },
+	};
+
+	memset(mi, 0, sizeof(*mi));
+	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			const char *v = field(l, keys[k].key, keys[k].len);
+
+			if (v && kb_scan(v, (uint64_t *)((char *)mi + keys[k].off)) == 0)
+				mi->have |= keys[k].bit;
+		}
+	return mi->have ? 0 : -EINVAL;
+}
+
+int procfs_read_meminfo(int procfd, struct meminfo *mi)
+{
+	char *buf;
+	int rc = procfs_read_file(procfd, "meminfo", &buf, NULL);
+
+	if (rc)
+		return rc;
+	rc = procfs_parse_meminfo(buf, mi);
+	free(buf);
+	return rc;
+}
+
+/* Skips blanks, then reads one number of the row. */
+static int col_scan(const char **p, unsigned base, uint64_t *v)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	return number_scan(p, base, v);
+}
+
+/* "key shmid perms size cpid lpid nattch uid gid cuid cgid ..." */
+static int shm_row(const char *l, struct shm_seg *s)
+{
+	uint64_t v[11];
+	static const unsigned base[11] = { 10, 10, 8, 10, 10, 10, 10, 10, 10, 10, 10 };
+	const char *p = l;
+
+	/* The key is signed: "-1" is not a row we need to read it for. */
+	while (*p == ' ')
+		p++;
+	if (*p == '-')
+		p++;
+	for (int i = 0; i < 11; i++)
+		if (col_scan(&p, base[i], &v[i]) != 0)
+			return -EINVAL;
+	if (v[1] > INT32_MAX || v[4] > INT32_MAX || v[7] > UINT32_MAX || v[9] > UINT32_MAX)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->shmid = (int)v[1];
+	s->perms = (unsigned)v[2];
+	s->size = v[3];
+	s->cpid = (int)v[4];
+	s->nattch = v[6];
+	s->uid = (uint32_t)v[7];
+	s->cuid = (uint32_t)v[9];
+	/* rss follows three times; older kernels lack it. */
+	for (int i = 0; i < 3; i++)
+		if (col_scan(&p, 10, &v[0]) != 0)
+			return 0;
+	if (col_scan(&p, 10, &v[0]) == 0)
+		s->rss = v[0];
+	return 0;
+}
+
+int procfs_parse_shm(const char *buf, struct shm_seg **segs, size_t *n)
+{
+	struct shm_seg *v = NULL, *nv, s;
+	size_t cap = 0;
+	const char *l = strchr(buf, '\n');	/* the header */
+
+	*n = 0;
+	for (l = l ? l + 1 : NULL; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (shm_row(l, &s) != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[(*n)++] = s;
+	}
+	*segs = v;
+	return 0;
+}
+
+int procfs_read_shm(int procfd, struct shm_seg **segs, size_t *n)
+{
+	char *buf;
+	int rc = procfs_read_file(procfd, "sysvipc/shm", &buf, NULL);
+
+	if (rc)
+		return rc;
+	rc = procfs_parse_shm(buf, segs, n);
+	free(buf);
+	return rc;
+}
+
+int procfs_userns_ino(int procfd, int pid, uint64_t *ino)
+{
+	char path[64], link[64];
+	const char *p;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "%d/ns/user", pid);
+	len = readlinkat(procfd, path, link, sizeof(link) - 1);
+	if (len < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	link[len] = '\0';
+	p = strchr(link, '[');
+	if (!p++ || number_scan(&p, 10, ino) != 0 || *p != ']')
+		return -EINVAL;
+	return 0;
+}

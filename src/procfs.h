@@ -1,0 +1,88 @@
+/*
+ * Reading /proc into structs.  Every reader takes a directory fd opened by
+ * procfs_open() on a root ("/proc", or a fixture tree in the tests); the
+ * parsers work on buffers, so they can be fed anything.  Nothing here prints.
+ * Functions return 0 or -errno: -ENOENT/-ESRCH when the process is gone,
+ * -EACCES when it may not be read, -EINVAL for text that does not parse.
+ */
+#ifndef MEMLOCK_PROCFS_H
+#define MEMLOCK_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The only literal /proc and /sys paths in memlock. */
+#define PROCFS_ROOT "/proc"
+#define SYSFS_CGROUP "/sys/fs/cgroup"
+
+/* The inode of the initial user namespace (PROC_USER_INIT_INO). */
+#define PROCFS_USERNS_INIT_INO 0xEFFFFFFDULL
+
+enum {
+	PS_NAME = 1 << 0, PS_UID = 1 << 1, PS_VMLCK = 1 << 2, PS_VMPIN = 1 << 3,
+	PS_VMSIZE = 1 << 4, PS_VMRSS = 1 << 5, PS_CAPS = 1 << 6, PS_PPID = 1 << 7,
+};
+
+struct proc_status {
+	char name[64];		/* Name:, the kernel's escapes undone */
+	uint32_t uid, euid;	/* real and effective */
+	int ppid;
+	uint64_t vmlck, vmpin, vmsize, vmrss;	/* bytes */
+	uint64_t cap_eff, cap_prm, cap_bnd;
+	unsigned have;		/* PS_* bits of the fields found */
+};
+
+struct proc_map {
+	uint64_t start, end;
+	char perms[8];
+	uint64_t size, rss, locked;	/* bytes */
+	bool vm_locked;		/* VmFlags "lo" */
+	bool vm_onfault;	/* VmFlags "lf" */
+	char flags[96];		/* VmFlags, as the kernel wrote them */
+	char *path;		/* malloc'd; "" for an anonymous mapping */
+};
+
+struct meminfo {
+	uint64_t total, available, mlocked, unevictable;	/* bytes */
+	unsigned have;		/* MI_* bits */
+};
+enum { MI_TOTAL = 1, MI_AVAILABLE = 2, MI_MLOCKED = 4, MI_UNEVICTABLE = 8 };
+
+struct shm_seg {
+	int shmid;
+	unsigned perms;		/* with SHM_LOCKED (02000) and SHM_DEST (01000) */
+	uint64_t size, rss;	/* bytes */
+	int cpid;
+	uint32_t uid, cuid;
+	uint64_t nattch;
+};
+#define SHM_LOCKED_BIT 02000u
+
+int procfs_open(const char *root);
+
+int procfs_list_pids(int procfd, int **pids, size_t *n);
+
+int procfs_parse_status(const char *buf, struct proc_status *st);
+int procfs_read_status(int procfd, int pid, struct proc_status *st);
+
+int procfs_parse_limits(const char *buf, uint64_t *soft, uint64_t *hard);
+int procfs_read_limits(int procfd, int pid, uint64_t *soft, uint64_t *hard);
+
+int procfs_parse_smaps(const char *buf, struct proc_map **maps, size_t *n);
+int procfs_read_smaps(int procfd, int pid, struct proc_map **maps, size_t *n);
+void procfs_free_maps(struct proc_map *maps, size_t n);
+
+int procfs_parse_meminfo(const char *buf, struct meminfo *mi);
+int procfs_read_meminfo(int procfd, struct meminfo *mi);
+
+int procfs_parse_shm(const char *buf, struct shm_seg **segs, size_t *n);
+int procfs_read_shm(int procfd, struct shm_seg **segs, size_t *n);
+
+/* The inode of PID's user namespace. */
+int procfs_userns_ino(int procfd, int pid, uint64_t *ino);
+
+/* A whole file below PROCFD, NUL-terminated (malloc'd). */
+int procfs_read_file(int procfd, const char *path, char **buf, size_t *len);
+
+#endif
