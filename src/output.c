@@ -225,8 +225,9 @@ void out_limit(struct out *out, struct libscols_line *ln, int col, uint64_t v)
 void out_bool(struct out *out, struct libscols_line *ln, int col, bool v)
 {
 	if (out_has(out, col))
-		set_cell(out, ln, col, strdup(out->opts->json ?
-					      (v ? "true" : "false") :
+		/* libsmartcols prints a JSON boolean from the cell's first
+		 * character: "0" is false. */
+		set_cell(out, ln, col, strdup(out->opts->json ? (v ? "1" : "0") :
 					      (v ? "yes" : "no")));
 }
 

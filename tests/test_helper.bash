@@ -49,3 +49,73 @@ complete_fish() {
 complete_zsh() {
 	timeout 30 "$TOP/tests/helpers/zsh-complete" "$TOP/completions" "$1"
 }
+
+# Starts tests/helpers/lock-helper with ARGS, possibly behind a wrapper
+# (prlimit, setpriv, capsh) given first; waits until it holds its locks.
+# Sets HELPER_PID (the helper's own pid) and HELPER_SHMID.
+HELPERS=()
+start_helper() {
+	local out word pid shmid i
+	out=$(mktemp "$BATS_TEST_TMPDIR/helper.XXXXXX")
+	"$@" >"$out" 3>&- &
+	for ((i = 0; i < 200; i++)); do
+		read -r word pid shmid <"$out" || true
+		[ "$word" = ready ] && break
+		if [ -n "$word" ]; then
+			cat "$out" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	[ "$word" = ready ] || { echo "helper did not start" >&2; return 1; }
+	HELPER_PID=$pid
+	HELPER_SHMID=$shmid
+	HELPERS+=("$pid")
+}
+
+helper() {
+	echo "$TOP/tests/helpers/lock-helper"
+}
+
+# Ends every helper this test started, by pid, and waits until it is gone.
+stop_helpers() {
+	local p i
+	for p in "${HELPERS[@]}"; do
+		kill "$p" 2>/dev/null || continue
+		for ((i = 0; i < 100; i++)); do
+			[ -e "/proc/$p" ] || break
+			# A zombie child of this shell is gone for our purposes.
+			[ "$(awk '/^State:/ {print $2}' "/proc/$p/status" 2>/dev/null)" = Z ] && break
+			sleep 0.02
+		done
+	done
+	HELPERS=()
+}
+
+# A field of /proc/PID/status in bytes: proc_bytes PID VmLck
+proc_bytes() {
+	awk -v k="$2:" '$1 == k { print $2 * 1024 }' "/proc/$1/status"
+}
+
+# The setpriv line that drops root to nobody with no capabilities at all.
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all)
+
+# Whether this shell has CAP_SYS_RESOURCE effective (bit 24 of CapEff).
+have_sys_resource() {
+	local eff
+	eff=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+	(((0x$eff >> 24) & 1))
+}
+
+# Limits a test can set without CAP_SYS_RESOURCE: at most the current hard
+# limit. Sets LIM_HARD (<= 32M) and LIM_SOFT (half of it), in bytes.
+pick_limits() {
+	local hard
+	hard=$(prlimit --pid $$ --memlock --raw --noheadings -o HARD)
+	if [ "$hard" = unlimited ] || ((hard > 33554432)); then
+		hard=33554432
+	fi
+	((hard >= 65536)) || skip "the hard RLIMIT_MEMLOCK ($hard) is too small to test with"
+	LIM_HARD=$((hard / 4096 * 4096))
+	LIM_SOFT=$((LIM_HARD / 8192 * 4096))
+}
