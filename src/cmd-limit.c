@@ -1,0 +1,314 @@
+/* memlock limit: read, set or raise RLIMIT_MEMLOCK, or run a command under it. */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "output.h"
+#include "procfs.h"
+#include "rlimit.h"
+#include "size.h"
+
+#include <err.h>
+#include <errno.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { COL_PID, COL_COMMAND, COL_OLD_SOFT, COL_OLD_HARD, COL_SOFT, COL_HARD,
+       COL_VMLCK, COL_USE, COL_SOURCE, NCOLS };
+
+static const struct out_col limit_cols[NCOLS] = {
+	[COL_PID] = { "PID", 0, SCOLS_FL_RIGHT, OUT_NUM, "process ID" },
+	[COL_COMMAND] = { "COMMAND", 0, 0, OUT_STR, "command name" },
+	[COL_OLD_SOFT] = { "OLD_SOFT", 0, SCOLS_FL_RIGHT, OUT_SIZE, "soft limit before --set or --raise" },
+	[COL_OLD_HARD] = { "OLD_HARD", 0, SCOLS_FL_RIGHT, OUT_SIZE, "hard limit before --set or --raise" },
+	[COL_SOFT] = { "SOFT", 0, SCOLS_FL_RIGHT, OUT_SIZE, "soft limit: what mlock() is held to" },
+	[COL_HARD] = { "HARD", 0, SCOLS_FL_RIGHT, OUT_SIZE, "hard limit: how far the soft one may be raised" },
+	[COL_VMLCK] = { "VMLCK", 0, SCOLS_FL_RIGHT, OUT_SIZE, "memory locked now (VmLck)" },
+	[COL_USE] = { "USE%", 0, SCOLS_FL_RIGHT, OUT_NUM, "VmLck as a percentage of the soft limit" },
+	[COL_SOURCE] = { "SOURCE", 0, 0, OUT_STR, "where the limit was read: prlimit or limits" },
+};
+
+#define READ_COLS "PID,COMMAND,SOFT,HARD,VMLCK"
+#define SET_COLS "PID,COMMAND,OLD_SOFT,OLD_HARD,SOFT,HARD"
+
+struct limit_args {
+	struct out_opts out;
+	int pid;			/* 0: the caller (our parent) */
+	bool set, raise, have_min;
+	bool set_soft, set_hard;	/* which halves --set gives */
+	uint64_t soft, hard, min;
+	char **cmd;			/* -- COMMAND ARG... */
+};
+
+enum { OPT_SET = 0x100, OPT_RAISE, OPT_MIN };
+
+static const struct argp_option limit_options[] = {
+	{ "pid", 'p', "PID", 0, "the process to read or change (default: the caller, your shell)", 0 },
+	{ "set", OPT_SET, "SOFT[:HARD]", 0,
+	  "set the limits: SOFT:HARD, SOFT:, :HARD, or one VALUE for both; sizes or unlimited", 0 },
+	{ "raise", OPT_RAISE, NULL, 0, "raise the soft limit to the hard one", 0 },
+	{ "min", OPT_MIN, "SIZE", 0, "exit 1 when the soft limit is lower than SIZE", 0 },
+	{ 0 }
+};
+
+/* --set: "SOFT:HARD", "SOFT:", ":HARD" or "VALUE". */
+static void set_arg(struct limit_args *a, char *arg)
+{
+	char *colon = strchr(arg, ':');
+
+	a->set = true;
+	if (!colon) {
+		a->soft = a->hard = size_arg_or_exit(arg, SIZE_ALLOW_UNLIMITED, "limit");
+		a->set_soft = a->set_hard = true;
+		return;
+	}
+	if (colon == arg && colon[1] == '\0')
+		usage_error("invalid limit ':': give SOFT:HARD, SOFT:, :HARD or VALUE");
+	*colon = '\0';
+	if (colon > arg) {
+		a->soft = size_arg_or_exit(arg, SIZE_ALLOW_UNLIMITED, "soft limit");
+		a->set_soft = true;
+	}
+	if (colon[1]) {
+		a->hard = size_arg_or_exit(colon + 1, SIZE_ALLOW_UNLIMITED, "hard limit");
+		a->set_hard = true;
+	}
+	*colon = ':';
+	if (a->set_soft && a->set_hard && a->soft > a->hard) {
+		char s[SIZE_BUFSZ], h[SIZE_BUFSZ];
+
+		usage_error("soft limit %s is above the hard limit %s",
+			    limit_format(a->soft, false, s), limit_format(a->hard, false, h));
+	}
+}
+
+static error_t limit_parse(int key, char *arg, struct argp_state *state)
+{
+	struct limit_args *a = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->out;
+		break;
+	case 'p':
+		if (number_parse(arg, 1, INT32_MAX, &v) != 0)
+			usage_error("invalid pid '%s': not a positive decimal number", arg);
+		a->pid = (int)v;
+		break;
+	case OPT_SET: set_arg(a, arg); break;
+	case OPT_RAISE: a->raise = true; break;
+	case OPT_MIN:
+		a->min = size_arg_or_exit(arg, 0, "size");
+		a->have_min = true;
+		break;
+	case ARGP_KEY_ARGS:
+		a->cmd = state->argv + state->next;
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (a->set && a->raise)
+			usage_error("--set and --raise do not go together");
+		if (a->cmd && a->pid)
+			usage_error("-p and a COMMAND do not go together: the COMMAND runs under the new limit");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static char *limit_help(int key, const char *text, void *input)
+{
+	(void)input;
+	if (key == ARGP_KEY_HELP_POST_DOC)
+		return out_columns_help(limit_cols, NCOLS);
+	return (char *)text;
+}
+
+static const struct argp_child limit_children[] = {
+	{ &output_argp, 0, "Output:", 0 },
+	{ 0 }
+};
+
+static const struct argp limit_argp = {
+	limit_options, limit_parse, "[-- COMMAND [ARG...]]",
+	"Show or change RLIMIT_MEMLOCK of the caller (your shell), of PID, or "
+	"run COMMAND under a new limit.\v",
+	limit_children, limit_help, NULL
+};
+
+struct target {
+	int pid;		/* 0 for memlock itself */
+	char who[96];		/* "pid 123 (bash)", escaped */
+	struct proc_status st;
+	bool have_st;
+	struct memlock_limit old, now;
+};
+
+static void target_name(int procfd, struct target *t)
+{
+	char *name;
+
+	t->have_st = procfs_read_status(procfd, t->pid ? t->pid : getpid(), &t->st) == 0;
+	name = t->have_st ? out_escape(t->st.name) : NULL;
+	if (t->pid == 0)
+		snprintf(t->who, sizeof(t->who), "memlock");
+	else
+		snprintf(t->who, sizeof(t->who), "pid %d (%s)", t->pid, name ? name : "?");
+	free(name);
+}
+
+/* The values --set or --raise ask for, filled in from the current ones. */
+static int wanted(const struct limit_args *a, const struct target *t,
+		  uint64_t *soft, uint64_t *hard)
+{
+	char x[SIZE_BUFSZ], y[SIZE_BUFSZ];
+
+	*soft = a->raise ? t->old.hard : a->set_soft ? a->soft : t->old.soft;
+	*hard = a->set_hard ? a->hard : t->old.hard;
+	if (*soft <= *hard)
+		return 0;
+	if (a->set_hard)
+		warnx("cannot lower the hard limit of %s to %s: its soft limit is %s; "
+		      "lower both with --set VALUE", t->who, limit_format(*hard, false, x),
+		      limit_format(*soft, false, y));
+	else
+		warnx("cannot set the soft limit of %s to %s: its hard limit is %s; "
+		      "raise both with --set SOFT:HARD (raising a hard limit needs "
+		      "CAP_SYS_RESOURCE)", t->who, limit_format(*soft, false, x),
+		      limit_format(*hard, false, y));
+	return -EINVAL;
+}
+
+/* Says why the kernel refused, and the way out. */
+static int set_failed(int rc, const struct target *t, uint64_t hard)
+{
+	char x[SIZE_BUFSZ], y[SIZE_BUFSZ];
+	bool other = t->have_st && t->pid && t->st.uid != getuid();
+
+	if (rc == -ESRCH) {
+		warnx("cannot change the limits of %s: no such process", t->who);
+		return EXIT_UNKNOWN;
+	}
+	if (rc == -EPERM && hard > t->old.hard)
+		warnx("cannot raise the hard limit of %s from %s to %s: that needs "
+		      "CAP_SYS_RESOURCE (run as root with it, or set it where the "
+		      "process starts: limits.conf, LimitMEMLOCK=, --ulimit)", t->who,
+		      limit_format(t->old.hard, false, x), limit_format(hard, false, y));
+	else if (rc == -EPERM && other)
+		warnx("cannot change the limits of %s: it belongs to another user "
+		      "(uid %u), which needs CAP_SYS_RESOURCE", t->who, t->st.uid);
+	else
+		warnx("cannot change the limits of %s: %s", t->who, strerror(-rc));
+	return EXIT_REFUSED;
+}
+
+static int apply(const struct limit_args *a, struct target *t)
+{
+	uint64_t soft, hard;
+	int rc;
+
+	if (wanted(a, t, &soft, &hard) != 0)
+		return EXIT_REFUSED;
+	rc = rlimit_set(t->pid, soft, hard);
+	return rc ? set_failed(rc, t, hard) : EXIT_OK;
+}
+
+static int check_min(const struct limit_args *a, const struct target *t)
+{
+	char x[SIZE_BUFSZ], y[SIZE_BUFSZ];
+
+	if (!a->have_min || t->now.soft >= a->min)
+		return EXIT_OK;
+	warnx("the soft limit of %s is %s, less than --min %s", t->who,
+	      limit_format(t->now.soft, false, x), size_format(a->min, false, y));
+	return EXIT_REFUSED;
+}
+
+/* -- COMMAND: change our own limit, then become COMMAND. */
+static int run_command(int procfd, const struct limit_args *a)
+{
+	struct target t = { .pid = 0 };
+	int rc;
+
+	target_name(procfd, &t);
+	if (rlimit_get(procfd, 0, &t.old) != 0)
+		err(EXIT_UNKNOWN, "cannot read RLIMIT_MEMLOCK");
+	if ((a->set || a->raise) && (rc = apply(a, &t)) != EXIT_OK)
+		return rc;
+	rlimit_get(procfd, 0, &t.now);
+	if ((rc = check_min(a, &t)) != EXIT_OK)
+		return rc;
+	fflush(stdout);
+	execvp(a->cmd[0], a->cmd);
+	rc = errno == ENOENT ? 127 : 126;
+	warn("cannot run '%s'", a->cmd[0]);
+	return rc;
+}
+
+static void limit_row(struct out *out, const struct target *t, bool changed)
+{
+	struct libscols_line *ln = out_line(out);
+
+	out_u64(out, ln, COL_PID, (uint64_t)t->pid);
+	if (t->have_st)
+		out_str(out, ln, COL_COMMAND, t->st.name);
+	if (changed) {
+		out_limit(out, ln, COL_OLD_SOFT, t->old.soft);
+		out_limit(out, ln, COL_OLD_HARD, t->old.hard);
+	}
+	out_limit(out, ln, COL_SOFT, t->now.soft);
+	out_limit(out, ln, COL_HARD, t->now.hard);
+	if (t->have_st) {
+		out_size(out, ln, COL_VMLCK, t->st.vmlck);
+		if (t->now.soft && t->now.soft != SIZE_UNLIMITED)
+			out_u64(out, ln, COL_USE, (uint64_t)((long double)t->st.vmlck * 100 /
+							     t->now.soft + 0.5L));
+	}
+	out_str(out, ln, COL_SOURCE, rlimit_source_name(t->now.source));
+}
+
+int cmd_limit(int argc, char **argv)
+{
+	struct limit_args a = { .pid = 0 };
+	struct target t = { .pid = 0 };
+	struct out out;
+	const char *bad;
+	bool change;
+	int procfd, rc, status;
+
+	cli_parse(&limit_argp, argc, argv, ARGP_IN_ORDER, &a);
+	change = a.set || a.raise;
+	procfd = procfs_open(PROCFS_ROOT);
+	if (procfd < 0)
+		errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
+	if (a.cmd)
+		return run_command(procfd, &a);
+	rc = out_init(&out, &a.out, limit_cols, NCOLS, change ? SET_COLS : READ_COLS,
+		      "limits", &bad);
+	if (rc == -EINVAL)
+		usage_error("unknown column '%s'; see 'memlock limit --help'", bad);
+	if (rc)
+		errx(EXIT_UNKNOWN, "cannot set up the table: %s", strerror(-rc));
+	t.pid = a.pid ? a.pid : getppid();
+	target_name(procfd, &t);
+	rc = rlimit_get(procfd, t.pid, &t.old);
+	if (rc) {
+		warnx("cannot read the limits of %s: %s", t.who,
+		      rc == -ESRCH ? "no such process" : strerror(-rc));
+		return EXIT_UNKNOWN;
+	}
+	t.now = t.old;
+	if (change) {
+		if ((status = apply(&a, &t)) != EXIT_OK)
+			return status;
+		if (rlimit_get(procfd, t.pid, &t.now) != 0)
+			t.now = t.old;
+	}
+	limit_row(&out, &t, change);
+	out_print(&out);
+	out_free(&out);
+	return check_min(&a, &t);
+}
