@@ -3,13 +3,23 @@
 _memlock_columns() {
 	case $1 in
 	pages) echo "ADDR LEN START END LAST PAGES BYTES EXTRA SHARED RESULT NOTE" ;;
+	status) echo "PID USER UID COMMAND VMLCK VMPIN LIMIT HARD USE% CAP VMSIZE VMRSS" ;;
+	status-maps) echo "START END PERMS SIZE RSS LOCKED ONFAULT FLAGS PATH" ;;
+	limit) echo "PID COMMAND OLD_SOFT OLD_HARD SOFT HARD VMLCK USE% SOURCE" ;;
 	esac
+}
+
+_memlock_pids() {
+	local d
+	for d in /proc/[0-9]*; do
+		echo "${d#/proc/}"
+	done
 }
 
 _memlock() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local cmd="" i
-	local commands="pages"
+	local cmd="" cmdi=0 i w
+	local commands="pages status limit"
 	local common="--help --usage --version"
 	local output="--json --raw --noheadings --output --output-all --bytes"
 
@@ -22,6 +32,7 @@ _memlock() {
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		if [[ ${COMP_WORDS[i]} != -* ]]; then
 			cmd=${COMP_WORDS[i]}
+			cmdi=$i
 			break
 		fi
 	done
@@ -29,10 +40,24 @@ _memlock() {
 		mapfile -t COMPREPLY < <(compgen -W "$commands $common" -- "$cur")
 		return
 	fi
+	# limit -- COMMAND ARG...: complete as a new command line.
+	for ((i = cmdi + 1; i < COMP_CWORD; i++)); do
+		if [[ $cmd == limit && ${COMP_WORDS[i]} == -- ]]; then
+			if ((i + 1 == COMP_CWORD)); then
+				mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u)
+			else
+				mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			fi
+			return
+		fi
+	done
 	case $prev in
 	-o | --output)
-		local pre="" cols
-		cols=$(_memlock_columns "$cmd")
+		local pre="" cols set=$cmd
+		for w in "${COMP_WORDS[@]}"; do
+			[[ $cmd == status && ($w == -m || $w == --maps) ]] && set=status-maps
+		done
+		cols=$(_memlock_columns "$set")
 		[[ $cur == *,* ]] && pre=${cur%,*},
 		[[ $cur == +* && $pre == "" ]] && pre=+
 		mapfile -t COMPREPLY < <(compgen -P "$pre" -W "$cols" -- "${cur##*[,+]}")
@@ -43,10 +68,32 @@ _memlock() {
 		mapfile -t COMPREPLY < <(compgen -W "4K 16K 64K 2M 1G" -- "$cur")
 		return
 		;;
+	-p | --pid | -m | --maps)
+		mapfile -t COMPREPLY < <(compgen -W "$(_memlock_pids)" -- "$cur")
+		return
+		;;
+	--min | --max)
+		mapfile -t COMPREPLY < <(compgen -W "64K 8M 64M 1G" -- "$cur")
+		return
+		;;
+	--set)
+		mapfile -t COMPREPLY < <(compgen -W "unlimited 64K 8M 64M 1G 8M:64M" -- "$cur")
+		return
+		;;
 	esac
 	case $cmd in
 	pages)
 		mapfile -t COMPREPLY < <(compgen -W "--page-size $output $common" -- "$cur")
+		;;
+	status)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--all --maps --min --max $output $common" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "$(_memlock_pids)" -- "$cur")
+		fi
+		;;
+	limit)
+		mapfile -t COMPREPLY < <(compgen -W "--pid --set --raise --min -- $output $common" -- "$cur")
 		;;
 	esac
 }

@@ -1,28 +1,60 @@
 # fish completion for memlock(1)
 
-set -l commands pages
+set -l commands pages status limit
 
 complete -c memlock -f
 complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a pages -d 'show the page-rounding math of mlock(ADDR, LEN)'
+complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a status -d 'show what processes have locked, and the totals'
+complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a limit -d 'read, set or raise RLIMIT_MEMLOCK, or run a command under it'
 
 # Every command.
 complete -c memlock -s '?' -l help -d 'show help'
 complete -c memlock -l usage -d 'show a short usage message'
 complete -c memlock -s V -l version -d 'show the version'
 
-# Output options, on every listing command.
-set -l listing pages
+# Output options, on every listing command; -o completes that command's columns.
+function __memlock_columns
+    set -l tokens (commandline -opc)
+    if contains -- pages $tokens
+        printf '%s\n' ADDR LEN START END LAST PAGES BYTES EXTRA SHARED RESULT NOTE
+    else if contains -- limit $tokens
+        printf '%s\n' PID COMMAND OLD_SOFT OLD_HARD SOFT HARD VMLCK USE% SOURCE
+    else if contains -- -m $tokens; or contains -- --maps $tokens
+        printf '%s\n' START END PERMS SIZE RSS LOCKED ONFAULT FLAGS PATH
+    else
+        printf '%s\n' PID USER UID COMMAND VMLCK VMPIN LIMIT HARD USE% CAP VMSIZE VMRSS
+    end
+end
+set -l listing pages status limit
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s J -l json -d 'use JSON output format'
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s r -l raw -d 'use raw output format'
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s n -l noheadings -d "don't print headings"
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -l output-all -d 'output all columns'
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s b -l bytes -d 'print sizes in bytes'
-function __memlock_columns
-    printf '%s\n' ADDR LEN START END LAST PAGES BYTES EXTRA SHARED RESULT NOTE
-end
-complete -c memlock -n "__fish_seen_subcommand_from pages" -s o -l output -x -d 'output columns' \
+complete -c memlock -n "__fish_seen_subcommand_from $listing" -s o -l output -x -d 'output columns' \
 	-a '(__fish_complete_list , __memlock_columns)'
 
 # pages
 complete -c memlock -n "__fish_seen_subcommand_from pages" -l page-size -x -d 'page size to round to' \
 	-a '4K 16K 64K 2M 1G'
+
+# status
+complete -c memlock -n "__fish_seen_subcommand_from status" -a '(__fish_complete_pids)'
+complete -c memlock -n "__fish_seen_subcommand_from status" -s a -l all -d 'list every process, or every mapping'
+complete -c memlock -n "__fish_seen_subcommand_from status" -s m -l maps -x -d 'show the mappings of PID' \
+	-a '(__fish_complete_pids)'
+complete -c memlock -n "__fish_seen_subcommand_from status" -l min -x -d 'exit 1 when a listed process has less locked' \
+	-a '64K 8M 64M 1G'
+complete -c memlock -n "__fish_seen_subcommand_from status" -l max -x -d 'exit 1 when a listed process has more locked' \
+	-a '64K 8M 64M 1G'
+
+# limit
+complete -c memlock -n "__fish_seen_subcommand_from limit" -s p -l pid -x -d 'the process to read or change' \
+	-a '(__fish_complete_pids)'
+complete -c memlock -n "__fish_seen_subcommand_from limit" -l set -x -d 'set the limits: SOFT[:HARD]' \
+	-a 'unlimited 64K 8M 64M 1G 8M:64M'
+complete -c memlock -n "__fish_seen_subcommand_from limit" -l raise -d 'raise the soft limit to the hard one'
+complete -c memlock -n "__fish_seen_subcommand_from limit" -l min -x -d 'exit 1 when the soft limit is lower' \
+	-a '64K 8M 64M 1G'
+complete -c memlock -n "__fish_seen_subcommand_from limit; and contains -- -- (commandline -opc)" \
+	-a '(__fish_complete_command)'

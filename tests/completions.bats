@@ -45,13 +45,51 @@ shells() {
 	done
 }
 
-@test "each shell completes the output columns after -o" {
+@test "each shell completes the output columns of each command after -o" {
+	local sh col c
+	for c in $(memlock_commands); do
+		for sh in $(shells); do
+			run -0 "complete_$sh" "memlock $c -o "
+			for col in $(memlock_columns "$c"); do
+				assert_line "$col"
+			done
+		done
+	done
+}
+
+@test "each shell completes the --maps columns after status -m PID -o" {
 	local sh col
 	for sh in $(shells); do
-		run -0 "complete_$sh" "memlock pages -o "
-		for col in $(memlock_columns pages); do
+		run -0 "complete_$sh" "memlock status -m 1 -o "
+		for col in $(memlock_columns status-maps); do
 			assert_line "$col"
 		done
+		refute_line "VMLCK"
+	done
+}
+
+@test "bash and fish complete pids after -p and -m, from /proc" {
+	local sh
+	for sh in bash fish; do
+		run -0 "complete_$sh" "memlock limit -p $$"
+		assert_line "$$"
+		run -0 "complete_$sh" "memlock status -m $$"
+		assert_line "$$"
+	done
+}
+
+@test "zsh completes pids after -p and -m" {
+	run -0 complete_zsh "memlock limit -p "
+	assert_line --regexp '^[0-9]+$'
+	run -0 complete_zsh "memlock status --maps "
+	assert_line --regexp '^[0-9]+$'
+}
+
+@test "each shell completes a command after limit --" {
+	local sh
+	for sh in $(shells); do
+		run -0 "complete_$sh" "memlock limit -- ech"
+		assert_line "echo"
 	done
 }
 

@@ -37,7 +37,7 @@ MAN="$TOP/man/memlock.1"
 @test "every output column of every command is in the man page and completions" {
 	local c col
 	for c in $(memlock_commands); do
-		for col in $(memlock_columns "$c"); do
+		for col in $(memlock_all_columns "$c"); do
 			grep -qw -- "$col" "$MAN" || fail "man page lacks column $col ($c)"
 			grep -qw -- "$col" "$TOP/completions/memlock.bash" || fail "bash lacks column $col"
 			grep -qw -- "$col" "$TOP/completions/_memlock" || fail "zsh lacks column $col"

@@ -24,9 +24,19 @@ memlock_long_options() {
 	"$MEMLOCK" "$@" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u
 }
 
-# The output columns that `memlock COMMAND --help` lists.
+# The output columns that `memlock COMMAND --help` lists; "status-maps"
+# for those of status --maps, which its help lists after "With --maps:".
 memlock_columns() {
-	"$MEMLOCK" "$1" --help | sed -n '/^Available output columns:/,$p' | awk 'NR > 1 { print $1 }'
+	local cmd=${1%-maps}
+	"$MEMLOCK" "$cmd" --help | sed -n '/^Available output columns:/,$p' |
+		awk -v maps="$([ "$1" != "$cmd" ] && echo 1)" '
+			/^With --maps:/ { inmaps = 1; next }
+			/^  [A-Z]/ && (inmaps == (maps == 1)) { print $1 }'
+}
+
+# Every output column of every command, for the consistency checks.
+memlock_all_columns() {
+	"$MEMLOCK" "$1" --help | sed -n '/^Available output columns:/,$p' | awk '/^  [A-Z]/ { print $1 }'
 }
 
 # What each shell offers for a command line, one candidate a line.
