@@ -19,7 +19,7 @@ CMD_SRCS := src/cmd-pages.c src/cmd-status.c src/cmd-limit.c
 SRCS := src/memlock.c $(CMD_SRCS) $(LIB_SRCS)
 OBJS := $(SRCS:.c=.o)
 HDRS := $(wildcard src/*.h)
-TEST_PROGS := tests/size-test tests/helpers/mlock-probe tests/helpers/lock-helper
+TEST_PROGS := tests/size-test tests/procfs-test tests/helpers/mlock-probe tests/helpers/lock-helper
 
 .PHONY: all check install uninstall clean deps
 
@@ -54,6 +54,9 @@ uninstall:
 
 clean:
 	rm -f memlock $(OBJS) $(TEST_PROGS)
+
+tests/procfs-test: tests/procfs-test.c src/procfs.o src/size.o src/procfs.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/procfs-test.c src/procfs.o src/size.o
 
 tests/helpers/%: tests/helpers/%.c
 	$(CC) $(CFLAGS) -o $@ $<

@@ -28,3 +28,15 @@ setup() {
 	run -0 vg --help
 	run -0 vg pages --help
 }
+
+@test "memcheck: status, its maps and totals, and limit" {
+	run -0 vg status
+	run -0 vg status -a -J --output-all
+	run -0 vg status -m $$ -a
+	run -0 vg status -J -m $$
+	run -3 vg status 2147483647
+	run -0 vg limit
+	run -0 vg limit -p 1 -J --output-all
+	run -0 vg limit --set 4M -- true
+	run -127 vg limit -- /nonexistent
+}
