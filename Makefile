@@ -21,7 +21,7 @@ OBJS := $(SRCS:.c=.o)
 HDRS := $(wildcard src/*.h)
 TEST_PROGS := tests/size-test tests/procfs-test tests/helpers/mlock-probe tests/helpers/lock-helper
 
-.PHONY: all check install uninstall clean deps
+.PHONY: all check install uninstall clean deps bench
 
 all: memlock
 
@@ -60,3 +60,6 @@ tests/procfs-test: tests/procfs-test.c src/procfs.o src/size.o src/procfs.h
 
 tests/helpers/%: tests/helpers/%.c
 	$(CC) $(CFLAGS) -o $@ $<
+
+bench: memlock
+	bash tests/bench/status.sh
