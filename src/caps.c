@@ -85,3 +85,20 @@ bool caps_can_lock(const struct cap_state *cs)
 {
 	return cs->ipc_lock.effective && !cs->userns;
 }
+
+int caps_drop_ipc_lock(void)
+{
+	cap_value_t v = CAP_IPC_LOCK;
+	cap_t c = cap_get_proc();
+	int rc = 0;
+
+	if (!c)
+		return -errno;
+	if (cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) != 0 ||
+	    cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_CLEAR) != 0 ||
+	    cap_set_flag(c, CAP_INHERITABLE, 1, &v, CAP_CLEAR) != 0 ||
+	    cap_set_proc(c) != 0)
+		rc = -errno;
+	cap_free(c);
+	return rc;
+}

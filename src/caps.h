@@ -27,6 +27,10 @@ int caps_self(int procfd, struct cap_state *cs);
 /* Another process, through libcap; PROCFD tells its user namespace. */
 int caps_of_pid(int procfd, int pid, struct cap_state *cs);
 
+/* Drops CAP_IPC_LOCK from this process's effective, permitted and
+ * inheritable sets (for a probe that must lack it). */
+int caps_drop_ipc_lock(void);
+
 /* CAP_IPC_LOCK counts for mlock(): effective, in the initial namespace. */
 bool caps_can_lock(const struct cap_state *cs);
 

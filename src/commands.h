@@ -22,6 +22,7 @@ struct command {
 int cmd_pages(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_limit(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 extern const struct command commands[];
 

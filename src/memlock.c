@@ -20,6 +20,7 @@ const struct command commands[] = {
 	{ "pages", cmd_pages, "show the page-rounding math of mlock(ADDR, LEN)" },
 	{ "status", cmd_status, "show what processes have locked, and the totals" },
 	{ "limit", cmd_limit, "read, set or raise RLIMIT_MEMLOCK, or run a command under it" },
+	{ "doctor", cmd_doctor, "say whether a lock would succeed, why not, and how to fix it" },
 	{ NULL, NULL, NULL }
 };
 

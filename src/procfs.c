@@ -499,3 +499,71 @@ int procfs_userns_ino(int procfd, int pid, uint64_t *ino)
 		return -EINVAL;
 	return 0;
 }
+
+int procfs_count_maps(int procfd, int pid, uint64_t *n)
+{
+	char *buf;
+	int rc = read_pid_file(procfd, pid, "maps", &buf);
+
+	if (rc)
+		return rc;
+	*n = 0;
+	for (const char *p = buf; *p; p++)
+		*n += *p == '\n';
+	free(buf);
+	return 0;
+}
+
+int procfs_read_sysctl(int procfd, const char *name, uint64_t *v)
+{
+	char *buf;
+	const char *p;
+	int rc = procfs_read_file(procfd, name, &buf, NULL);
+
+	if (rc)
+		return rc;
+	p = buf;
+	rc = number_scan(&p, 10, v) == 0 && (*p == '\n' || *p == '\0') ? 0 : -EINVAL;
+	free(buf);
+	return rc;
+}
+
+int procfs_parse_cgroup(const char *buf, char *path, size_t len, bool *v1)
+{
+	const char *v2 = NULL;
+
+	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		size_t n;
+
+		if (!c2 || c2 > strchr(l, '\n'))
+			continue;
+		n = strcspn(c2 + 1, "\n");
+		/* "N:memory:/path", or "N:cpu,memory:/path". */
+		for (const char *w = c1 + 1; w < c2; w += strcspn(w, ",:") + 1)
+			if (strncmp(w, "memory", 6) == 0 && (w[6] == ',' || w + 6 == c2)) {
+				snprintf(path, len, "%.*s", (int)n, c2 + 1);
+				*v1 = true;
+				return 0;
+			}
+		if (c1 == l + 1 && l[0] == '0' && c2 == c1 + 1)
+			v2 = c2 + 1;
+	}
+	if (!v2)
+		return -ENOENT;
+	snprintf(path, len, "%.*s", (int)strcspn(v2, "\n"), v2);
+	*v1 = false;
+	return 0;
+}
+
+int procfs_read_cgroup(int procfd, int pid, char *path, size_t len, bool *v1)
+{
+	char *buf;
+	int rc = read_pid_file(procfd, pid, "cgroup", &buf);
+
+	if (rc)
+		return rc;
+	rc = procfs_parse_cgroup(buf, path, len, v1);
+	free(buf);
+	return rc;
+}

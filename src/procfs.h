@@ -79,6 +79,17 @@ int procfs_read_meminfo(int procfd, struct meminfo *mi);
 int procfs_parse_shm(const char *buf, struct shm_seg **segs, size_t *n);
 int procfs_read_shm(int procfd, struct shm_seg **segs, size_t *n);
 
+/* How many mappings PID has (lines of /proc/PID/maps). */
+int procfs_count_maps(int procfd, int pid, uint64_t *n);
+
+/* A numeric sysctl below PROCFD, e.g. "sys/vm/max_map_count". */
+int procfs_read_sysctl(int procfd, const char *name, uint64_t *v);
+
+/* PID's memory cgroup: the v1 "memory" hierarchy's path if it has one,
+ * else the v2 path ("0::").  *V1 says which. */
+int procfs_read_cgroup(int procfd, int pid, char *path, size_t len, bool *v1);
+int procfs_parse_cgroup(const char *buf, char *path, size_t len, bool *v1);
+
 /* The inode of PID's user namespace. */
 int procfs_userns_ino(int procfd, int pid, uint64_t *ino);
 

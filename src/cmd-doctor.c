@@ -1,0 +1,242 @@
+/* memlock doctor: would a lock succeed, why not, and how to fix it. */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "diagnose.h"
+#include "output.h"
+#include "size.h"
+
+#include <err.h>
+#include <errno.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { COL_CHECK, COL_RESULT, COL_DETAIL, NCOLS };
+
+static const struct out_col doctor_cols[NCOLS] = {
+	[COL_CHECK] = { "CHECK", 0, 0, OUT_STR, "what is checked" },
+	[COL_RESULT] = { "RESULT", 0, 0, OUT_STR, "ok, info, warn or fail" },
+	[COL_DETAIL] = { "DETAIL", 0, SCOLS_FL_WRAP, OUT_STR, "the figures behind the result" },
+};
+
+enum { VCOL_RESULT, VCOL_ERRNO, VCOL_MODE, VCOL_PID, VCOL_COMMAND, VCOL_SIZE,
+       VCOL_CHARGE, VCOL_HEADROOM, VCOL_PROBE, VCOL_AGREES, VCOL_TEXT, NVCOLS };
+
+static const struct out_col verdict_cols[NVCOLS] = {
+	[VCOL_RESULT] = { "RESULT", 0, 0, OUT_STR, "" },
+	[VCOL_ERRNO] = { "ERRNO", 0, 0, OUT_STR, "" },
+	[VCOL_MODE] = { "MODE", 0, 0, OUT_STR, "" },
+	[VCOL_PID] = { "PID", 0, 0, OUT_NUM, "" },
+	[VCOL_COMMAND] = { "COMMAND", 0, 0, OUT_STR, "" },
+	[VCOL_SIZE] = { "SIZE", 0, 0, OUT_SIZE, "" },
+	[VCOL_CHARGE] = { "CHARGE", 0, 0, OUT_SIZE, "" },
+	[VCOL_HEADROOM] = { "HEADROOM", 0, 0, OUT_SIZE, "" },
+	[VCOL_PROBE] = { "PROBE", 0, 0, OUT_STR, "" },
+	[VCOL_AGREES] = { "PROBE_AGREES", 0, 0, OUT_BOOL, "" },
+	[VCOL_TEXT] = { "TEXT", 0, 0, OUT_STR, "" },
+};
+
+static const struct out_col remedy_cols[] = {
+	{ "REMEDY", 0, 0, OUT_STR, "" },
+};
+
+struct doctor_args {
+	struct out_opts out;
+	bool has_size, probe;
+	uint64_t size;
+	int pid;
+	enum diag_mode mode;
+};
+
+enum { OPT_MODE = 0x100, OPT_PROBE };
+
+static const struct argp_option doctor_options[] = {
+	{ "pid", 'p', "PID", 0, "the process that would lock (default: one started from this shell)", 0 },
+	{ "mode", OPT_MODE, "MODE", 0, "how it would lock: mlock (default), onfault, mlockall, shm", 0 },
+	{ "probe", OPT_PROBE, NULL, 0, "confirm for real: a child with the same limit and capabilities tries the lock", 0 },
+	{ 0 }
+};
+
+static error_t doctor_parse(int key, char *arg, struct argp_state *state)
+{
+	struct doctor_args *a = state->input;
+	static const char *const modes[] = { "mlock", "onfault", "mlockall", "shm" };
+	uint64_t v;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->out;
+		break;
+	case 'p':
+		if (number_parse(arg, 1, INT32_MAX, &v) != 0)
+			usage_error("invalid pid '%s': not a positive decimal number", arg);
+		a->pid = (int)v;
+		break;
+	case OPT_MODE:
+		for (v = 0; v < 4 && strcmp(arg, modes[v]) != 0; v++)
+			;
+		if (v == 4)
+			usage_error("invalid mode '%s': use mlock, onfault, mlockall or shm", arg);
+		a->mode = (enum diag_mode)v;
+		break;
+	case OPT_PROBE: a->probe = true; break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num > 0)
+			usage_error("doctor takes one SIZE; '%s' is one too many", arg);
+		a->size = size_arg_or_exit(arg, 0, "size");
+		a->has_size = true;
+		break;
+	case ARGP_KEY_END:
+		if (a->probe && !a->has_size)
+			usage_error("--probe needs a SIZE to try");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static char *doctor_help(int key, const char *text, void *input)
+{
+	(void)input;
+	if (key == ARGP_KEY_HELP_POST_DOC)
+		return out_columns_help(doctor_cols, NCOLS);
+	return (char *)text;
+}
+
+static const struct argp_child doctor_children[] = {
+	{ &output_argp, 0, "Output:", 0 },
+	{ 0 }
+};
+
+static const struct argp doctor_argp = {
+	doctor_options, doctor_parse, "[SIZE]",
+	"Would locking SIZE more bytes succeed?  Every check that can explain a "
+	"refusal, a verdict with the errno the kernel would return, and the "
+	"remedies, most specific first.  Without SIZE: how much more can be locked.  "
+	"Exit 0 would succeed, 1 would fail, 3 could not tell.\v",
+	doctor_children, doctor_help, NULL
+};
+
+struct probe {
+	bool ran, copied;
+	int err;
+	char why[256];
+};
+
+static void print_text(const struct doctor_args *a, const struct diag_facts *f,
+		       const struct diag_report *r, const struct probe *p, struct out *out)
+{
+	char title[256], b[SIZE_BUFSZ], *name = out_escape(f->name);
+
+	snprintf(title, sizeof(title), "%s%s with %s in %s%d (%s)%s",
+		 r->has_size ? "locking " : "headroom", r->has_size ?
+		 size_format(r->size, false, b) : "", diag_mode_name(r->mode),
+		 f->self ? "a process started from this shell (as memlock, pid " : "pid ",
+		 f->pid, name ? name : "?", f->self ? ")" : "");
+	free(name);
+	if (!a->out.raw && !a->out.noheadings)
+		out_title(out, title);
+	out_print(out);
+	if (a->out.raw || a->out.noheadings)
+		return;
+	printf("\nverdict: %s\n", r->verdict);
+	if (p->ran && p->copied)
+		printf("probe: a child with the same soft limit and capabilities got %s: %s\n",
+		       diag_errno_name(p->err), p->err == r->err ? "agrees" :
+		       "DISAGREES with the prediction");
+	else if (p->ran)
+		printf("probe: not run: %s\n", p->why);
+	if (r->nremedies)
+		printf("\nremedies, most specific first:\n");
+	for (int i = 0; i < r->nremedies; i++)
+		printf("  %d. %s\n", i + 1, r->remedies[i]);
+}
+
+static void print_json(const struct diag_facts *f, const struct diag_report *r,
+		       const struct probe *p, struct out *checks)
+{
+	struct out_opts o = *checks->opts;
+	struct out v, rem;
+	struct out *all[3] = { checks, &v, &rem };
+	struct libscols_line *ln;
+	const char *bad;
+
+	o.list = NULL;
+	o.all = true;
+	if (out_init(&v, &o, verdict_cols, NVCOLS, "", "verdict", &bad) != 0 ||
+	    out_init(&rem, &o, remedy_cols, 1, "", "remedies", &bad) != 0)
+		errx(EXIT_UNKNOWN, "cannot set up the tables");
+	ln = out_line(&v);
+	out_str(&v, ln, VCOL_RESULT, r->err ? "fail" : "ok");
+	out_str(&v, ln, VCOL_ERRNO, diag_errno_name(r->err));
+	out_str(&v, ln, VCOL_MODE, diag_mode_name(r->mode));
+	out_u64(&v, ln, VCOL_PID, (uint64_t)f->pid);
+	out_str(&v, ln, VCOL_COMMAND, f->name);
+	if (r->has_size) {
+		out_size(&v, ln, VCOL_SIZE, r->size);
+		out_size(&v, ln, VCOL_CHARGE, r->charge);
+	}
+	if (!r->headroom_unlimited)
+		out_size(&v, ln, VCOL_HEADROOM, r->headroom);
+	if (p->ran && p->copied) {
+		out_str(&v, ln, VCOL_PROBE, diag_errno_name(p->err));
+		out_bool(&v, ln, VCOL_AGREES, p->err == r->err);
+	} else if (p->ran) {
+		out_str(&v, ln, VCOL_PROBE, p->why);
+	}
+	out_str(&v, ln, VCOL_TEXT, r->verdict);
+	for (int i = 0; i < r->nremedies; i++)
+		out_str(&rem, out_line(&rem), 0, r->remedies[i]);
+	out_print_json_merged(all, 3);
+	out_free(&v);
+	out_free(&rem);
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	struct doctor_args a = { .pid = 0 };
+	struct diag_facts f;
+	struct diag_report r;
+	struct probe p = { 0 };
+	struct out out;
+	const char *bad;
+	int procfd, rc;
+
+	cli_parse(&doctor_argp, argc, argv, 0, &a);
+	rc = out_init(&out, &a.out, doctor_cols, NCOLS, "CHECK,RESULT,DETAIL", "checks", &bad);
+	if (rc == -EINVAL)
+		usage_error("unknown column '%s'; see 'memlock doctor --help'", bad);
+	if (rc)
+		errx(EXIT_UNKNOWN, "cannot set up the table: %s", strerror(-rc));
+	procfd = procfs_open(PROCFS_ROOT);
+	if (procfd < 0)
+		errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
+	rc = diag_gather(procfd, a.pid, &f);
+	if (rc) {
+		warnx("cannot examine pid %d: %s", a.pid ? a.pid : 0,
+		      rc == -ESRCH ? "no such process" : strerror(-rc));
+		return EXIT_UNKNOWN;
+	}
+	diag_evaluate(&f, a.mode, a.has_size, a.size, &r);
+	if (a.probe) {
+		p.ran = true;
+		p.copied = diag_probe(&f, a.mode, a.size, &p.err, p.why, sizeof(p.why)) == 0;
+	}
+	for (int i = 0; i < r.nchecks; i++) {
+		struct libscols_line *ln = out_line(&out);
+
+		out_str(&out, ln, COL_CHECK, r.checks[i].name);
+		out_str(&out, ln, COL_RESULT, diag_result_name(r.checks[i].result));
+		out_str(&out, ln, COL_DETAIL, r.checks[i].detail);
+	}
+	if (a.out.json)
+		print_json(&f, &r, &p, &out);
+	else
+		print_text(&a, &f, &r, &p, &out);
+	out_free(&out);
+	if (p.ran && p.copied && p.err != r.err)
+		return EXIT_UNKNOWN;
+	return r.err ? EXIT_REFUSED : EXIT_OK;
+}

@@ -1,0 +1,694 @@
+/* What the kernel will say to a lock, and why: do_mlock(), do_mlockall(),
+ * shmctl(SHM_LOCK) and the memory cgroup, as checks over /proc facts. */
+#define _GNU_SOURCE
+#include "diagnose.h"
+#include "size.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void shm_facts(int procfd, struct diag_facts *f)
+{
+	struct shm_seg *segs;
+	size_t n;
+
+	if (procfs_read_shm(procfd, &segs, &n) != 0)
+		return;
+	f->have_shm = true;
+	f->shm_stale_id = -1;
+	for (size_t i = 0; i < n; i++) {
+		/* The kernel charges the locker's user; /proc shows owner and
+		 * creator, which is who locks in practice. */
+		if (!(segs[i].perms & SHM_LOCKED_BIT) ||
+		    (segs[i].uid != f->uid && segs[i].cuid != f->uid))
+			continue;
+		f->shm_locked += segs[i].size;
+		f->shm_segs++;
+		if (segs[i].nattch == 0) {
+			f->shm_stale++;
+			f->shm_stale_id = segs[i].shmid;
+		}
+	}
+	free(segs);
+}
+
+/* Reads a cgroup file's number; "max" is no limit. */
+static int cg_value(int cgfd, const char *dir, const char *file, uint64_t *v)
+{
+	char path[512], *buf;
+	const char *p;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	rc = procfs_read_file(cgfd, path, &buf, NULL);
+	if (rc)
+		return rc;
+	p = buf;
+	if (strncmp(buf, "max", 3) == 0)
+		*v = UINT64_MAX;
+	else if (number_scan(&p, 10, v) != 0)
+		rc = -EINVAL;
+	free(buf);
+	return rc;
+}
+
+/* The tightest memory limit from the cgroup up to the root. */
+static void cgroup_facts(int procfd, struct diag_facts *f)
+{
+	const char *lim_file, *use_file;
+	char dir[300];
+	int cgfd = procfs_open(SYSFS_CGROUP);
+
+	if (cgfd < 0 || procfs_read_cgroup(procfd, f->pid, f->cg_path,
+					   sizeof(f->cg_path), &f->cg_v1) != 0)
+		goto out;
+	lim_file = f->cg_v1 ? "memory.limit_in_bytes" : "memory.max";
+	use_file = f->cg_v1 ? "memory.usage_in_bytes" : "memory.current";
+	snprintf(dir, sizeof(dir), "%s%s", f->cg_v1 ? "memory" : ".", f->cg_path);
+	f->cg_limit = UINT64_MAX;
+	for (;;) {
+		uint64_t lim, use;
+		char *slash;
+
+		if (cg_value(cgfd, dir, lim_file, &lim) == 0) {
+			f->have_cg = true;
+			/* v1 writes "no limit" as the largest page-aligned long. */
+			if (lim < f->cg_limit && lim < (UINT64_MAX >> 2) &&
+			    cg_value(cgfd, dir, use_file, &use) == 0) {
+				f->cg_limit = lim;
+				f->cg_usage = use;
+				f->cg_limited = true;
+			}
+		}
+		slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+out:
+	if (cgfd >= 0)
+		close(cgfd);
+}
+
+static bool contains(const char *hay, const char *needle)
+{
+	return hay && strstr(hay, needle);
+}
+
+/* The last path component of the first line ending in SUFFIX, into OUT. */
+static void component_with(const char *cg, const char *suffix, char *out, size_t len)
+{
+	for (const char *l = cg; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+		const char *end = l + n, *start = end;
+
+		if (n < strlen(suffix) || strncmp(end - strlen(suffix), suffix, strlen(suffix)))
+			continue;
+		while (start > l && start[-1] != '/')
+			start--;
+		snprintf(out, len, "%.*s", (int)(end - start), start);
+		return;
+	}
+}
+
+/* How the process got its limit: container, systemd unit, login, itself. */
+static void origin_facts(int procfd, struct diag_facts *f)
+{
+	char path[64], *cg = NULL, *map = NULL;
+
+	procfs_read_file(procfd, (snprintf(path, sizeof(path), "%d/cgroup", f->pid), path),
+			 &cg, NULL);
+	procfs_read_file(procfd, (snprintf(path, sizeof(path), "%d/uid_map", f->pid), path),
+			 &map, NULL);
+	f->origin = ORIGIN_PROCESS;
+	snprintf(path, sizeof(path), "%d/root/.dockerenv", f->pid);
+	if (faccessat(procfd, path, F_OK, 0) == 0) {
+		f->origin = ORIGIN_CONTAINER;
+		snprintf(f->unit, sizeof(f->unit), "docker");
+	} else if (snprintf(path, sizeof(path), "%d/root/run/.containerenv", f->pid),
+		   faccessat(procfd, path, F_OK, 0) == 0) {
+		f->origin = ORIGIN_CONTAINER;
+		snprintf(f->unit, sizeof(f->unit), "podman");
+	} else if (contains(cg, "docker") || contains(cg, "kubepods") ||
+		   contains(cg, "containerd") || contains(cg, "libpod")) {
+		f->origin = ORIGIN_CONTAINER;
+		snprintf(f->unit, sizeof(f->unit), contains(cg, "kubepods") ? "kubernetes" : "docker");
+	} else if (map && !contains(map, "         0          0 4294967295")) {
+		f->origin = ORIGIN_CONTAINER;
+		snprintf(f->unit, sizeof(f->unit), "user namespace");
+	} else if (contains(cg, ".service") && !contains(cg, "/user@")) {
+		f->origin = ORIGIN_SYSTEMD;
+		component_with(cg, ".service", f->unit, sizeof(f->unit));
+	} else if (contains(cg, "/session-") || contains(cg, "/user@")) {
+		f->origin = ORIGIN_SESSION;
+	}
+	free(cg);
+	free(map);
+}
+
+int diag_gather(int procfd, int pid, struct diag_facts *f)
+{
+	struct utsname u;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->self = pid == 0;
+	f->pid = pid ? pid : getpid();
+	f->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	rc = procfs_read_status(procfd, f->pid, &f->st);
+	if (rc)
+		return rc;
+	snprintf(f->name, sizeof(f->name), "%s", f->st.name);
+	f->uid = f->st.uid;
+	rc = rlimit_get(procfd, pid, &f->lim);
+	if (rc)
+		return rc;
+	f->have_caps = (f->self ? caps_self(procfd, &f->caps)
+			: caps_of_pid(procfd, f->pid, &f->caps)) == 0;
+	if (!f->have_caps)
+		caps_from_masks(f->st.cap_eff, f->st.cap_prm, f->st.cap_bnd, &f->caps);
+	f->have_maps = procfs_count_maps(procfd, f->pid, &f->map_count) == 0 &&
+		       procfs_read_sysctl(procfd, "sys/vm/max_map_count", &f->max_map_count) == 0;
+	shm_facts(procfd, f);
+	cgroup_facts(procfd, f);
+	f->have_mi = procfs_read_meminfo(procfd, &f->mi) == 0;
+	if (uname(&u) == 0)
+		snprintf(f->kernel, sizeof(f->kernel), "%s", u.release);
+	origin_facts(procfd, f);
+	return 0;
+}
+
+static void check(struct diag_report *r, const char *name, enum diag_result res,
+		  const char *fmt, ...)
+{
+	struct diag_check *c;
+	va_list ap;
+
+	if (r->nchecks >= DIAG_MAX_CHECKS)
+		return;
+	c = &r->checks[r->nchecks++];
+	c->name = name;
+	c->result = res;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+}
+
+static void remedy(struct diag_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nremedies >= DIAG_MAX_REMEDIES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->remedies[r->nremedies++], sizeof(r->remedies[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* Rounds B up to whole pages, as the kernel counts. */
+static uint64_t pages_of(const struct diag_facts *f, uint64_t b)
+{
+	return b / f->page_size + (b % f->page_size != 0);
+}
+
+/* Short names for sizes inside sentences (a few per sentence at most). */
+static const char *sz(uint64_t v)
+{
+	static char ring[8][SIZE_BUFSZ];
+	static int i;
+
+	return limit_format(v, false, ring[i++ % 8]);
+}
+
+/* What the limit check counts before SIZE, for each mode. */
+static uint64_t charged_now(const struct diag_facts *f, enum diag_mode m)
+{
+	switch (m) {
+	case MODE_MLOCKALL: return f->st.vmsize;	/* total_vm, not RSS */
+	case MODE_SHM: return f->shm_locked;		/* per user, not per process */
+	default: return f->st.vmlck;			/* mm->locked_vm */
+	}
+}
+
+static void check_caps(const struct diag_facts *f, struct diag_report *r)
+{
+	const struct cap_state *c = &f->caps;
+
+	if (c->ipc_lock.effective && c->userns)
+		check(r, "cap_ipc_lock", DIAG_WARN, "effective, but inside a user namespace other "
+		      "than the initial one: the kernel ignores it for mlock()");
+	else if (c->ipc_lock.effective)
+		check(r, "cap_ipc_lock", DIAG_OK, "effective: RLIMIT_MEMLOCK does not apply");
+	else if (c->ipc_lock.permitted)
+		check(r, "cap_ipc_lock", DIAG_WARN, "permitted but not effective: the process "
+		      "could raise it (cap_set_proc) and the limit would not apply");
+	else
+		check(r, "cap_ipc_lock", DIAG_INFO, "not held%s: RLIMIT_MEMLOCK applies",
+		      c->ipc_lock.bounding ? "" : ", not even in the bounding set");
+}
+
+/* The rlimit checks of do_mlock()/do_mlockall()/user_shm_lock(). */
+static void check_limit(const struct diag_facts *f, struct diag_report *r, bool can)
+{
+	uint64_t soft = f->lim.soft, hard = f->lim.hard, now = charged_now(f, r->mode);
+	const char *what = r->mode == MODE_MLOCKALL ? "VmSize" :
+			   r->mode == MODE_SHM ? "this user's SHM_LOCK segments" : "VmLck";
+
+	r->charge = (pages_of(f, now) + pages_of(f, r->size)) * f->page_size;
+	r->headroom_unlimited = can || soft == SIZE_UNLIMITED;
+	r->headroom = soft > now ? (soft - now) / f->page_size * f->page_size : 0;
+	if (!can && soft == 0) {
+		check(r, "limit", DIAG_FAIL, "the soft limit is 0 and CAP_IPC_LOCK is not "
+		      "effective: %s fails with EPERM", r->mode == MODE_SHM ?
+		      "shmctl(SHM_LOCK)" : "any lock");
+		r->err = -EPERM;
+		r->limit_failed = true;
+	} else if (can || soft == SIZE_UNLIMITED) {
+		check(r, "limit", DIAG_OK, "soft %s, hard %s: %s", sz(soft), sz(hard),
+		      can ? "not applied (CAP_IPC_LOCK)" : "unlimited");
+	} else if (!r->has_size) {
+		check(r, "limit", DIAG_INFO, "soft %s, hard %s; %s %s: %s more can be locked",
+		      sz(soft), sz(hard), what, sz(now), sz(r->headroom));
+	} else if (pages_of(f, now) + pages_of(f, r->size) > soft / f->page_size) {
+		check(r, "limit", DIAG_FAIL, "%s %s + %s = %s is over the soft limit %s: ENOMEM",
+		      what, sz(now), sz(pages_of(f, r->size) * f->page_size), sz(r->charge),
+		      sz(soft));
+		r->err = -ENOMEM;
+		r->limit_failed = true;
+	} else {
+		check(r, "limit", DIAG_OK, "%s %s + %s = %s is within the soft limit %s",
+		      what, sz(now), sz(pages_of(f, r->size) * f->page_size), sz(r->charge),
+		      sz(soft));
+	}
+	if (!can && soft != hard && (r->err || !r->has_size))
+		check(r, "hard_limit", DIAG_INFO, hard == SIZE_UNLIMITED || hard >= r->charge ?
+		      "the hard limit %s leaves room: raising the soft limit needs no privilege" :
+		      "the hard limit %s is too low too: raising it needs CAP_SYS_RESOURCE",
+		      sz(hard));
+}
+
+static void check_mode(const struct diag_facts *f, struct diag_report *r)
+{
+	switch (r->mode) {
+	case MODE_MLOCKALL:
+		check(r, "mlockall", DIAG_INFO, "MCL_CURRENT charges the whole virtual size, "
+		      "VmSize %s, not the resident %s", sz(f->st.vmsize), sz(f->st.vmrss));
+		break;
+	case MODE_ONFAULT:
+		check(r, "onfault", DIAG_INFO, "MLOCK_ONFAULT charges the whole range at once; "
+		      "only the faulting-in is deferred");
+		break;
+	case MODE_SHM:
+		check(r, "shm", DIAG_INFO, "SHM_LOCK charges the user, not the process, and only "
+		      "the segment's owner or creator may lock it without CAP_IPC_LOCK");
+		break;
+	default:
+		break;
+	}
+}
+
+static void check_maps(const struct diag_facts *f, struct diag_report *r)
+{
+	if (!f->have_maps) {
+		check(r, "map_count", DIAG_INFO, "could not read the mappings of pid %d", f->pid);
+	} else if (f->map_count >= f->max_map_count) {
+		check(r, "map_count", DIAG_FAIL, "%llu mappings, vm.max_map_count %llu: a new or "
+		      "split mapping fails with ENOMEM", (unsigned long long)f->map_count,
+		      (unsigned long long)f->max_map_count);
+		if (!r->err)
+			r->err = -ENOMEM;
+	} else {
+		check(r, "map_count", f->map_count + 2 >= f->max_map_count ? DIAG_WARN : DIAG_OK,
+		      "%llu mappings of vm.max_map_count %llu (locking part of a mapping "
+		      "splits it)", (unsigned long long)f->map_count,
+		      (unsigned long long)f->max_map_count);
+	}
+}
+
+static void check_shm(const struct diag_facts *f, struct diag_report *r)
+{
+	if (!f->have_shm)
+		return;
+	if (f->shm_segs == 0)
+		check(r, "shm_locked", DIAG_OK, "no System V segment of uid %u is locked", f->uid);
+	else
+		check(r, "shm_locked", f->shm_stale ? DIAG_WARN : DIAG_INFO,
+		      "%llu segment%s of uid %u locked with SHM_LOCK, %s (never in VmLck)%s",
+		      (unsigned long long)f->shm_segs, f->shm_segs == 1 ? "" : "s", f->uid,
+		      sz(f->shm_locked), f->shm_stale ? "; some are attached by no process" : "");
+}
+
+static void check_memory(const struct diag_facts *f, struct diag_report *r)
+{
+	uint64_t need = r->mode == MODE_ONFAULT ? 0 : r->size;
+
+	if (!f->have_cg)
+		check(r, "cgroup", DIAG_INFO, "no memory cgroup could be read");
+	else if (!f->cg_limited)
+		check(r, "cgroup", DIAG_OK, "memory cgroup %s (v%d): no limit", f->cg_path,
+		      f->cg_v1 ? 1 : 2);
+	else if (r->has_size && f->cg_usage + need > f->cg_limit) {
+		check(r, "cgroup", DIAG_FAIL, "memory cgroup %s (v%d): %s used + %s is over its "
+		      "limit %s: reclaim, then the OOM killer, or EAGAIN", f->cg_path,
+		      f->cg_v1 ? 1 : 2, sz(f->cg_usage), sz(need), sz(f->cg_limit));
+		if (!r->err)
+			r->err = -EAGAIN;
+	} else
+		check(r, "cgroup", DIAG_OK, "memory cgroup %s (v%d): %s used of %s", f->cg_path,
+		      f->cg_v1 ? 1 : 2, sz(f->cg_usage), sz(f->cg_limit));
+	if (!f->have_mi)
+		return;
+	if (r->has_size && need > f->mi.total) {
+		check(r, "memory", DIAG_FAIL, "%s is more than all RAM, %s: EAGAIN", sz(need),
+		      sz(f->mi.total));
+		if (!r->err)
+			r->err = -EAGAIN;
+	} else if (r->has_size && need > f->mi.available)
+		check(r, "memory", DIAG_WARN, "%s is more than MemAvailable %s: the kernel must "
+		      "reclaim or swap others out first", sz(need), sz(f->mi.available));
+	else
+		check(r, "memory", DIAG_OK, "MemAvailable %s", sz(f->mi.available));
+}
+
+static void check_kernel(const struct diag_facts *f, struct diag_report *r)
+{
+	check(r, "kernel", DIAG_INFO, "%s: the default RLIMIT_MEMLOCK is 8M since 5.16 "
+	      "(64K before); io_uring registered buffers count as pinned memory (VmPin)",
+	      f->kernel);
+}
+
+static const char *call_name(enum diag_mode m)
+{
+	static const char *const names[] = { "mlock()", "mlock2(MLOCK_ONFAULT)",
+					     "mlockall(MCL_CURRENT)", "shmctl(SHM_LOCK)" };
+	return names[m];
+}
+
+/* "this process" for memlock itself, else "pid N (name)". */
+static const char *who(const struct diag_facts *f)
+{
+	static char buf[96];
+
+	if (f->self)
+		snprintf(buf, sizeof(buf), "a process started from this shell");
+	else
+		snprintf(buf, sizeof(buf), "pid %d (%s)", f->pid, f->name);
+	return buf;
+}
+
+/* The permanent fix where the limit comes from. */
+static void remedy_origin(const struct diag_facts *f, struct diag_report *r,
+			  unsigned long long kb)
+{
+	struct passwd *pw;
+
+	switch (f->origin) {
+	case ORIGIN_SYSTEMD:
+		remedy(r, "the limit comes from the systemd unit %s: run 'systemctl edit %s', "
+		       "add '[Service]' and 'LimitMEMLOCK=%lluK' (or infinity), then "
+		       "'systemctl restart %s'", f->unit, f->unit, kb, f->unit);
+		break;
+	case ORIGIN_CONTAINER:
+		if (strcmp(f->unit, "user namespace") == 0)
+			remedy(r, "the process runs in a user namespace: raise RLIMIT_MEMLOCK "
+			       "before entering it (CAP_IPC_LOCK inside it does not count)");
+		else if (strcmp(f->unit, "kubernetes") == 0)
+			remedy(r, "the limit comes from the container runtime: set "
+			       "'LimitMEMLOCK=%lluK' (or infinity) on its unit "
+			       "('systemctl edit containerd.service') and restart it", kb);
+		else
+			remedy(r, "the limit comes from the container (%s): start it with "
+			       "'--ulimit memlock=%llu:%llu' (compose: 'ulimits: memlock:'), "
+			       "or set LimitMEMLOCK= on the runtime's unit (docker.service)",
+			       f->unit, kb * 1024, kb * 1024);
+		break;
+	case ORIGIN_SESSION:
+		pw = getpwuid(f->uid);
+		remedy(r, "the limit comes from the login session: add '%s soft memlock %llu' "
+		       "and '%s hard memlock %llu' to /etc/security/limits.d/90-memlock.conf "
+		       "(pam_limits), then log in again", pw ? pw->pw_name : "*", kb,
+		       pw ? pw->pw_name : "*", kb);
+		break;
+	case ORIGIN_PROCESS:
+		remedy(r, "have the program raise its own limit (setrlimit(RLIMIT_MEMLOCK)) "
+		       "before it locks, or start it with 'memlock limit --set %lluK -- "
+		       "PROGRAM'", kb);
+		break;
+	}
+}
+
+static void remedy_limit(const struct diag_facts *f, struct diag_report *r)
+{
+	unsigned long long kb = (r->charge + 1023) / 1024;
+	bool room = f->lim.hard == SIZE_UNLIMITED || f->lim.hard >= r->charge;
+
+	if (r->mode == MODE_SHM && f->shm_stale)
+		remedy(r, "remove the locked System V segments nobody uses: 'ipcrm -m %d' "
+		       "(see 'ipcs -m')", f->shm_stale_id);
+	if (room && f->self)
+		remedy(r, "raise the soft limit to the hard one (%s), which needs no "
+		       "privilege: 'memlock limit --raise' in this shell", sz(f->lim.hard));
+	else if (room)
+		remedy(r, "raise its soft limit to the hard one (%s), which needs no "
+		       "privilege: 'memlock limit -p %d --raise'", sz(f->lim.hard), f->pid);
+	else if (!f->self)
+		remedy(r, "as root with CAP_SYS_RESOURCE, raise both limits of the running "
+		       "process: 'memlock limit -p %d --set %lluK'", f->pid, kb);
+	remedy_origin(f, r, kb);
+	if (f->caps.ipc_lock.permitted && !f->caps.ipc_lock.effective && !f->caps.userns)
+		remedy(r, "CAP_IPC_LOCK is already permitted: make it effective "
+		       "(cap_set_proc(), or capsh --caps) and no limit applies");
+	else if (!f->caps.userns)
+		remedy(r, "or grant CAP_IPC_LOCK, which lifts the limit: 'setcap "
+		       "cap_ipc_lock+ep PROGRAM', or AmbientCapabilities=CAP_IPC_LOCK in a unit");
+	if (r->mode == MODE_MLOCKALL)
+		remedy(r, "mlockall(MCL_CURRENT) charges all of VmSize (%s): lock only the "
+		       "buffers that need it with mlock()", sz(f->st.vmsize));
+}
+
+static void remedies(const struct diag_facts *f, struct diag_report *r)
+{
+	if (r->limit_failed) {
+		remedy_limit(f, r);
+	} else if (r->err == -ENOMEM) {
+		remedy(r, "raise vm.max_map_count: 'sysctl -w vm.max_map_count=%llu', kept in "
+		       "/etc/sysctl.d/ (or make fewer, larger mappings)",
+		       (unsigned long long)f->max_map_count * 2);
+	} else if (r->err == -EAGAIN && f->cg_limited && f->cg_usage + r->size > f->cg_limit) {
+		remedy(r, "raise the limit of memory cgroup %s (memory.%s; systemd: "
+		       "MemoryMax=, docker: --memory)", f->cg_path, f->cg_v1 ?
+		       "limit_in_bytes" : "max");
+	} else if (r->err == -EAGAIN) {
+		remedy(r, "lock less, or free memory first: the machine has %s in all",
+		       sz(f->mi.total));
+	}
+}
+
+static void verdict(const struct diag_facts *f, struct diag_report *r)
+{
+	const char *why = "";
+
+	for (int i = 0; i < r->nchecks; i++)
+		if (r->checks[i].result == DIAG_FAIL) {
+			why = r->checks[i].detail;
+			break;
+		}
+	if (r->err)
+		snprintf(r->verdict, sizeof(r->verdict), "would fail: %s returns %s in %s: %s",
+			 call_name(r->mode), diag_errno_name(r->err), who(f), why);
+	else if (r->has_size)
+		snprintf(r->verdict, sizeof(r->verdict), "would succeed: %s of %s in %s "
+			 "returns 0", call_name(r->mode), sz(r->size), who(f));
+	else if (r->headroom_unlimited)
+		snprintf(r->verdict, sizeof(r->verdict), "headroom: no limit applies to %s "
+			 "(%s); memory is the bound", who(f), f->lim.soft == SIZE_UNLIMITED ?
+			 "RLIMIT_MEMLOCK is unlimited" : "CAP_IPC_LOCK");
+	else
+		snprintf(r->verdict, sizeof(r->verdict), "headroom: %s more can be locked in %s",
+			 sz(r->headroom), who(f));
+}
+
+void diag_evaluate(const struct diag_facts *f, enum diag_mode mode, bool has_size,
+		   uint64_t size, struct diag_report *r)
+{
+	bool can = caps_can_lock(&f->caps);
+
+	memset(r, 0, sizeof(*r));
+	r->mode = mode;
+	r->has_size = has_size;
+	r->size = has_size ? size : 0;
+	/* In the kernel's order: can_do_mlock() (EPERM), the limit (ENOMEM),
+	 * splitting the mapping (ENOMEM), faulting in (EAGAIN). */
+	check_limit(f, r, can);
+	check_caps(f, r);
+	check_mode(f, r);
+	check_maps(f, r);
+	check_shm(f, r);
+	check_memory(f, r);
+	check_kernel(f, r);
+	if (!has_size && r->err == 0 && !r->headroom_unlimited && r->headroom == 0) {
+		r->err = -ENOMEM;
+		r->limit_failed = true;
+	}
+	verdict(f, r);
+	remedies(f, r);
+}
+
+const char *diag_mode_name(enum diag_mode m)
+{
+	static const char *const names[] = { "mlock", "onfault", "mlockall", "shm" };
+	return names[m];
+}
+
+const char *diag_result_name(enum diag_result r)
+{
+	static const char *const names[] = { "ok", "info", "warn", "fail" };
+	return names[r];
+}
+
+const char *diag_errno_name(int err)
+{
+	const char *n = err ? strerrorname_np(-err) : "0";
+
+	return n ? n : "?";
+}
+
+/* mlockall(MCL_CURRENT) is checked against the whole VmSize: grow ours,
+ * with address space that costs nothing (PROT_NONE), to the target's plus
+ * SIZE, then ask. */
+static int probe_mlockall(const struct diag_facts *f, uint64_t size)
+{
+	struct proc_status st;
+	int procfd = procfs_open(PROCFS_ROOT);
+	uint64_t want = f->st.vmsize + size;
+
+	if (procfd < 0 || procfs_read_status(procfd, getpid(), &st) != 0)
+		return -5000 - EIO;
+	close(procfd);
+	if (want > st.vmsize &&
+	    mmap(NULL, want - st.vmsize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		 MAP_NORESERVE, -1, 0) == MAP_FAILED)
+		return -5000 - errno;
+	return mlockall(MCL_CURRENT | MCL_ONFAULT) == 0 ? 0 : errno;
+}
+
+/* In the probe's child: become like F, then try. Returns the errno, or a
+ * negative code when the child could not become like F. */
+static int probe_child(const struct diag_facts *f, enum diag_mode mode, uint64_t size)
+{
+	struct rlimit rl;
+	uint64_t now = charged_now(f, mode);
+	bool onfault = mode == MODE_ONFAULT ||
+		       (mode == MODE_MLOCK && f->have_mi && size > f->mi.available / 4);
+	void *p;
+
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	rl.rlim_cur = f->lim.soft;
+	if (rl.rlim_max < rl.rlim_cur)
+		rl.rlim_max = rl.rlim_cur;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+		return -1000 - errno;
+	if (!caps_can_lock(&f->caps) && caps_drop_ipc_lock() != 0)
+		return -2000 - errno;
+	if (mode == MODE_SHM) {
+		int id = shmget(IPC_PRIVATE, size ? size : 1, IPC_CREAT | 0600), e = 0;
+
+		if (id < 0)
+			return -3000 - errno;
+		if (shmctl(id, SHM_LOCK, NULL) != 0)
+			e = errno;
+		shmctl(id, IPC_RMID, NULL);
+		return e;
+	}
+	if (mode == MODE_MLOCKALL)
+		return probe_mlockall(f, size);
+	/* What the target has already locked, locked here too (on fault: no
+	 * RAM), so that the limit sees the same sum. */
+	if (now) {
+		p = mmap(NULL, now, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED || mlock2(p, now, MLOCK_ONFAULT) != 0)
+			return -4000 - errno;
+	}
+	p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	if (onfault)
+		return mlock2(p, size, MLOCK_ONFAULT) == 0 ? 0 : errno;
+	return mlock(p, size) == 0 ? 0 : errno;
+}
+
+static const char *probe_stage(int code)
+{
+	switch (-code / 1000) {
+	case 1: return "could not give the probe the target's soft limit";
+	case 2: return "could not drop CAP_IPC_LOCK in the probe";
+	case 3: return "could not create a System V segment";
+	case 4: return "could not lock the target's current VmLck in the probe";
+	default: return "could not grow the probe to the target's VmSize";
+	}
+}
+
+int diag_probe(const struct diag_facts *f, enum diag_mode mode, uint64_t size,
+	       int *err, char *why, size_t whylen)
+{
+	struct cap_state me;
+	struct rlimit rl;
+	int fds[2], code = 0, status;
+	pid_t child;
+
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	if (caps_self(-1, &me) != 0)
+		me.ipc_lock.effective = false;
+	if (caps_can_lock(&f->caps) && !caps_can_lock(&me)) {
+		snprintf(why, whylen, "memlock lacks the CAP_IPC_LOCK that %s has", who(f));
+		return -EPERM;
+	}
+	if (!caps_can_lock(&f->caps) && f->lim.soft > rl.rlim_max &&
+	    !me.sys_resource.effective) {
+		snprintf(why, whylen, "the soft limit of %s (%s) is above memlock's hard "
+			 "limit, and raising it needs CAP_SYS_RESOURCE", who(f), sz(f->lim.soft));
+		return -EPERM;
+	}
+	if (mode == MODE_SHM && f->uid != getuid()) {
+		snprintf(why, whylen, "SHM_LOCK is charged per user, and %s is another user", who(f));
+		return -EPERM;
+	}
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -errno;
+	}
+	if (child == 0) {
+		code = probe_child(f, mode, size);
+		if (write(fds[1], &code, sizeof(code)) != sizeof(code))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &code, sizeof(code)) != sizeof(code))
+		code = -6000 - EIO;
+	close(fds[0]);
+	waitpid(child, &status, 0);
+	if (code < 0) {
+		snprintf(why, whylen, "%s: %s", probe_stage(code), strerror(-code % 1000));
+		return -EPERM;
+	}
+	*err = -code;
+	return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * The checks behind `doctor` and behind `lock`'s failure report: what the
+ * kernel will answer to a lock of SIZE bytes, why, and how to fix it.
+ * It reads (procfs, caps, rlimit) and reasons; it never prints.
+ */
+#ifndef MEMLOCK_DIAGNOSE_H
+#define MEMLOCK_DIAGNOSE_H
+
+#include "caps.h"
+#include "procfs.h"
+#include "rlimit.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum diag_mode { MODE_MLOCK, MODE_ONFAULT, MODE_MLOCKALL, MODE_SHM };
+enum diag_result { DIAG_OK, DIAG_INFO, DIAG_WARN, DIAG_FAIL };
+enum diag_origin { ORIGIN_PROCESS, ORIGIN_SESSION, ORIGIN_SYSTEMD, ORIGIN_CONTAINER };
+
+struct diag_facts {
+	int pid;			/* the process examined */
+	bool self;			/* memlock itself, with its caller's limits */
+	char name[64];
+	uint32_t uid;
+	uint64_t page_size;
+	struct memlock_limit lim;
+	struct proc_status st;
+	struct cap_state caps;
+	bool have_caps;
+	uint64_t map_count, max_map_count;
+	bool have_maps;
+	uint64_t shm_locked, shm_segs, shm_stale;	/* this user's SHM_LOCK segments */
+	int shm_stale_id;		/* one locked segment nobody has attached */
+	bool have_shm;
+	char cg_path[256];		/* the memory cgroup */
+	bool cg_v1, have_cg, cg_limited;
+	uint64_t cg_limit, cg_usage;	/* the tightest limit on the path, its usage */
+	struct meminfo mi;
+	bool have_mi;
+	char kernel[65];
+	enum diag_origin origin;
+	char unit[128];			/* the systemd unit, or the container hint */
+};
+
+#define DIAG_MAX_CHECKS 16
+#define DIAG_MAX_REMEDIES 8
+
+struct diag_check {
+	const char *name;
+	enum diag_result result;
+	char detail[320];
+};
+
+struct diag_report {
+	enum diag_mode mode;
+	bool has_size;
+	uint64_t size, charge;		/* bytes asked, bytes the limit check counts */
+	int err;			/* predicted: 0 or -EPERM, -ENOMEM, -EAGAIN */
+	bool limit_failed;		/* the err comes from RLIMIT_MEMLOCK */
+	bool headroom_unlimited;
+	uint64_t headroom;		/* bytes that could still be locked */
+	char verdict[400];
+	struct diag_check checks[DIAG_MAX_CHECKS];
+	int nchecks;
+	char remedies[DIAG_MAX_REMEDIES][400];
+	int nremedies;
+};
+
+/* Reads everything the checks need about PID (0: this process). */
+int diag_gather(int procfd, int pid, struct diag_facts *f);
+
+void diag_evaluate(const struct diag_facts *f, enum diag_mode mode, bool has_size,
+		   uint64_t size, struct diag_report *r);
+
+const char *diag_mode_name(enum diag_mode m);
+const char *diag_result_name(enum diag_result r);
+const char *diag_errno_name(int err);	/* "EPERM", or "0" for success */
+
+/*
+ * --probe: a child process takes F's soft limit and capability state, locks
+ * F's VmLck first, then tries the lock of SIZE for real (MODE_MLOCK with a
+ * size beyond a quarter of MemAvailable uses MLOCK_ONFAULT, which the limit
+ * charges the same way without touching RAM).  Returns 0 and the child's
+ * errno (0 for success) in *ERR, or -errno when the state cannot be copied,
+ * with the reason in WHY.
+ */
+int diag_probe(const struct diag_facts *f, enum diag_mode mode, uint64_t size,
+	       int *err, char *why, size_t whylen);
+
+#endif
