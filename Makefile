@@ -59,7 +59,7 @@ tests/procfs-test: tests/procfs-test.c src/procfs.o src/size.o src/procfs.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/procfs-test.c src/procfs.o src/size.o
 
 tests/helpers/%: tests/helpers/%.c
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ $< -lcap
 
 bench: memlock
 	bash tests/bench/status.sh

@@ -136,8 +136,9 @@ static void print_text(const struct doctor_args *a, const struct diag_facts *f,
 		 f->self ? "a process started from this shell (as memlock, pid " : "pid ",
 		 f->pid, name ? name : "?", f->self ? ")" : "");
 	free(name);
+	/* Printed here: libsmartcols cuts a title to the terminal's width. */
 	if (!a->out.raw && !a->out.noheadings)
-		out_title(out, title);
+		printf("%s\n", title);
 	out_print(out);
 	if (a->out.raw || a->out.noheadings)
 		return;

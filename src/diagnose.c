@@ -133,7 +133,12 @@ static void origin_facts(int procfd, struct diag_facts *f)
 			 &map, NULL);
 	f->origin = ORIGIN_PROCESS;
 	snprintf(path, sizeof(path), "%d/root/.dockerenv", f->pid);
-	if (faccessat(procfd, path, F_OK, 0) == 0) {
+	/* A user namespace decides first: there CAP_IPC_LOCK does not count,
+	 * whoever made the namespace. */
+	if (map && !contains(map, "         0          0 4294967295")) {
+		f->origin = ORIGIN_CONTAINER;
+		snprintf(f->unit, sizeof(f->unit), "user namespace");
+	} else if (faccessat(procfd, path, F_OK, 0) == 0) {
 		f->origin = ORIGIN_CONTAINER;
 		snprintf(f->unit, sizeof(f->unit), "docker");
 	} else if (snprintf(path, sizeof(path), "%d/root/run/.containerenv", f->pid),
@@ -144,9 +149,6 @@ static void origin_facts(int procfd, struct diag_facts *f)
 		   contains(cg, "containerd") || contains(cg, "libpod")) {
 		f->origin = ORIGIN_CONTAINER;
 		snprintf(f->unit, sizeof(f->unit), contains(cg, "kubepods") ? "kubernetes" : "docker");
-	} else if (map && !contains(map, "         0          0 4294967295")) {
-		f->origin = ORIGIN_CONTAINER;
-		snprintf(f->unit, sizeof(f->unit), "user namespace");
 	} else if (contains(cg, ".service") && !contains(cg, "/user@")) {
 		f->origin = ORIGIN_SYSTEMD;
 		component_with(cg, ".service", f->unit, sizeof(f->unit));
@@ -277,6 +279,11 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, bool 
 	} else if (can || soft == SIZE_UNLIMITED) {
 		check(r, "limit", DIAG_OK, "soft %s, hard %s: %s", sz(soft), sz(hard),
 		      can ? "not applied (CAP_IPC_LOCK)" : "unlimited");
+	} else if (!r->has_size && r->headroom == 0) {
+		check(r, "limit", DIAG_FAIL, "soft %s, hard %s; %s %s: nothing more can be "
+		      "locked, any lock fails with ENOMEM", sz(soft), sz(hard), what, sz(now));
+		r->err = -ENOMEM;
+		r->limit_failed = true;
 	} else if (!r->has_size) {
 		check(r, "limit", DIAG_INFO, "soft %s, hard %s; %s %s: %s more can be locked",
 		      sz(soft), sz(hard), what, sz(now), sz(r->headroom));
@@ -322,12 +329,16 @@ static void check_maps(const struct diag_facts *f, struct diag_report *r)
 {
 	if (!f->have_maps) {
 		check(r, "map_count", DIAG_INFO, "could not read the mappings of pid %d", f->pid);
-	} else if (f->map_count >= f->max_map_count) {
-		check(r, "map_count", DIAG_FAIL, "%llu mappings, vm.max_map_count %llu: a new or "
-		      "split mapping fails with ENOMEM", (unsigned long long)f->map_count,
+	} else if (f->map_count > f->max_map_count) {
+		check(r, "map_count", DIAG_FAIL, "%llu mappings, over vm.max_map_count %llu: "
+		      "a new mapping fails with ENOMEM", (unsigned long long)f->map_count,
 		      (unsigned long long)f->max_map_count);
 		if (!r->err)
 			r->err = -ENOMEM;
+	} else if (f->map_count == f->max_map_count) {
+		check(r, "map_count", DIAG_WARN, "%llu mappings, at vm.max_map_count: a new "
+		      "mapping still fits, but locking part of one fails with ENOMEM (a split "
+		      "needs one more)", (unsigned long long)f->map_count);
 	} else {
 		check(r, "map_count", f->map_count + 2 >= f->max_map_count ? DIAG_WARN : DIAG_OK,
 		      "%llu mappings of vm.max_map_count %llu (locking part of a mapping "
@@ -461,7 +472,8 @@ static void remedy_limit(const struct diag_facts *f, struct diag_report *r)
 		       "privilege: 'memlock limit --raise' in this shell", sz(f->lim.hard));
 	else if (room)
 		remedy(r, "raise its soft limit to the hard one (%s), which needs no "
-		       "privilege: 'memlock limit -p %d --raise'", sz(f->lim.hard), f->pid);
+		       "privilege as its own user: 'memlock limit -p %d --raise'",
+		       sz(f->lim.hard), f->pid);
 	else if (!f->self)
 		remedy(r, "as root with CAP_SYS_RESOURCE, raise both limits of the running "
 		       "process: 'memlock limit -p %d --set %lluK'", f->pid, kb);
@@ -504,7 +516,11 @@ static void verdict(const struct diag_facts *f, struct diag_report *r)
 			why = r->checks[i].detail;
 			break;
 		}
-	if (r->err)
+	if (r->err && !r->has_size && r->limit_failed)
+		snprintf(r->verdict, sizeof(r->verdict), "headroom: %s more can be locked in %s: "
+			 "%s returns %s", sz(r->headroom), who(f), call_name(r->mode),
+			 diag_errno_name(r->err));
+	else if (r->err)
 		snprintf(r->verdict, sizeof(r->verdict), "would fail: %s returns %s in %s: %s",
 			 call_name(r->mode), diag_errno_name(r->err), who(f), why);
 	else if (r->has_size)
@@ -537,10 +553,6 @@ void diag_evaluate(const struct diag_facts *f, enum diag_mode mode, bool has_siz
 	check_shm(f, r);
 	check_memory(f, r);
 	check_kernel(f, r);
-	if (!has_size && r->err == 0 && !r->headroom_unlimited && r->headroom == 0) {
-		r->err = -ENOMEM;
-		r->limit_failed = true;
-	}
 	verdict(f, r);
 	remedies(f, r);
 }

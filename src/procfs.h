@@ -79,7 +79,7 @@ int procfs_read_meminfo(int procfd, struct meminfo *mi);
 int procfs_parse_shm(const char *buf, struct shm_seg **segs, size_t *n);
 int procfs_read_shm(int procfd, struct shm_seg **segs, size_t *n);
 
-/* How many mappings PID has (lines of /proc/PID/maps). */
+/* How many mappings PID has, as mm->map_count counts them. */
 int procfs_count_maps(int procfd, int pid, uint64_t *n);
 
 /* A numeric sysctl below PROCFD, e.g. "sys/vm/max_map_count". */

@@ -80,6 +80,7 @@ start_helper() {
 	[ "$word" = ready ] || { echo "helper did not start" >&2; return 1; }
 	HELPER_PID=$pid
 	HELPER_SHMID=$shmid
+	HELPER_OUT=$out
 	HELPERS+=("$pid")
 }
 
@@ -128,4 +129,20 @@ pick_limits() {
 	((hard >= 65536)) || skip "the hard RLIMIT_MEMLOCK ($hard) is too small to test with"
 	LIM_HARD=$((hard / 4096 * 4096))
 	LIM_SOFT=$((LIM_HARD / 8192 * 4096))
+}
+
+# Sends SIGUSR1 to the last helper started with --usr1 and prints what its
+# lock returned: 0 or the errno's name.
+usr1_result() {
+	local n i line
+	n=$(grep -c '^usr1 ' "$HELPER_OUT" || true)
+	kill -USR1 "$HELPER_PID"
+	for ((i = 0; i < 200; i++)); do
+		line=$(grep '^usr1 ' "$HELPER_OUT" | sed -n "$((n + 1))p")
+		[ -n "$line" ] && break
+		sleep 0.02
+	done
+	line=${line#usr1 }
+	[ "$line" = ok ] && line=0
+	echo "${line:-no answer}"
 }

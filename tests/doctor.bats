@@ -1,0 +1,259 @@
+#!/usr/bin/env bats
+# memlock doctor: a matrix of real situations.  In each, the errno doctor
+# predicts must equal the errno the kernel really gives: to --probe's child,
+# to the helper that tries the same lock on SIGUSR1, or to both.
+
+load test_helper
+
+teardown() {
+	stop_helpers
+	if [ -n "${STALE_SHM:-}" ]; then
+		ipcrm -m "$STALE_SHM" 2>/dev/null || true
+	fi
+	if [ -n "${SAVED_MAP_COUNT:-}" ]; then
+		echo "$SAVED_MAP_COUNT" >/proc/sys/vm/max_map_count
+	fi
+}
+
+M4=4194304
+M8=8388608
+M64=67108864
+
+# The prediction: doctor_errno [WRAPPER...] :: DOCTOR-ARGS...
+doctor_errno() {
+	local pre=()
+	while [ "$1" != :: ]; do pre+=("$1"); shift; done
+	shift
+	"${pre[@]}" "$MEMLOCK" doctor -J "$@" | jq -r '.verdict[0].errno'
+}
+
+# The prediction and the probe, as "PREDICTED PROBED AGREES".
+doctor_probe() {
+	local pre=()
+	while [ "$1" != :: ]; do pre+=("$1"); shift; done
+	shift
+	"${pre[@]}" "$MEMLOCK" doctor -J --probe "$@" |
+		jq -r '.verdict[0] | "\(.errno) \(.probe) \(.probe_agrees)"'
+}
+
+AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
+
+@test "doctor 1: root with CAP_IPC_LOCK: 64M succeeds, and does" {
+	run -0 doctor_probe :: 64M
+	assert_output "0 0 true"
+	start_helper "$(helper)" --usr1 mlock:$M64
+	assert_equal "$(usr1_result)" 0
+}
+
+@test "doctor 2: nobody, soft 4M: 64M fails with ENOMEM, and does" {
+	pick_limits
+	run -0 doctor_probe "${AS_NOBODY_4M[@]}" :: 64M
+	assert_output "ENOMEM ENOMEM true"
+	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --usr1 mlock:$M64
+	assert_equal "$(usr1_result)" ENOMEM
+	run -1 "${AS_NOBODY_4M[@]}" "$MEMLOCK" doctor 64M
+	assert_output --partial "verdict: would fail: mlock() returns ENOMEM"
+	assert_output --partial "VmLck 0B + 64M = 64M is over the soft limit 4M: ENOMEM"
+	assert_output --partial "the hard limit 8M is too low too: raising it needs CAP_SYS_RESOURCE"
+}
+
+@test "doctor 3: nobody, soft 4M: 2M succeeds, and does" {
+	run -0 doctor_probe "${AS_NOBODY_4M[@]}" :: 2M
+	assert_output "0 0 true"
+	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --usr1 mlock:2097152
+	assert_equal "$(usr1_result)" 0
+}
+
+@test "doctor 4: a soft limit of 0 without the capability: EPERM" {
+	run -0 doctor_probe prlimit --memlock=0:0 "${NOBODY[@]}" :: 4K
+	assert_output "EPERM EPERM true"
+	start_helper prlimit --memlock=0:0 "${NOBODY[@]}" "$(helper)" --usr1 mlock:4096
+	assert_equal "$(usr1_result)" EPERM
+	run -1 prlimit --memlock=0:0 "${NOBODY[@]}" "$MEMLOCK" doctor 4K
+	assert_output --partial "the soft limit is 0 and CAP_IPC_LOCK is not effective: any lock fails with EPERM"
+}
+
+@test "doctor 5: root without CAP_IPC_LOCK (capsh --drop) is held to the limit" {
+	run -0 doctor_probe prlimit --memlock=$M4:$M8 capsh --drop=cap_ipc_lock -- -c 'exec "$0" "$@"' :: 64M
+	assert_output "ENOMEM ENOMEM true"
+	start_helper prlimit --memlock=$M4:$M8 capsh --drop=cap_ipc_lock -- -c "exec $(helper) --usr1 mlock:$M64"
+	assert_equal "$(usr1_result)" ENOMEM
+}
+
+@test "doctor 6: --mode onfault charges the whole range at once" {
+	run -0 doctor_probe "${AS_NOBODY_4M[@]}" :: --mode onfault 8M
+	assert_output "ENOMEM ENOMEM true"
+	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --usr1 onfault:$M8
+	assert_equal "$(usr1_result)" ENOMEM
+	run -0 doctor_errno "${AS_NOBODY_4M[@]}" :: --mode onfault 3M
+	assert_output 0
+}
+
+@test "doctor 7: -p PID already holding 3M of 4M: 2M more fails, 1M fits" {
+	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --mlock 3145728 --usr1 mlock:2097152
+	run -0 doctor_errno :: -p "$HELPER_PID" 2M
+	assert_output ENOMEM
+	run -0 doctor_probe :: -p "$HELPER_PID" 2M
+	assert_output "ENOMEM ENOMEM true"
+	assert_equal "$(usr1_result)" ENOMEM
+	stop_helpers
+	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --mlock 3145728 --usr1 mlock:1048576
+	run -0 doctor_probe :: -p "$HELPER_PID" 1M
+	assert_output "0 0 true"
+	assert_equal "$(usr1_result)" 0
+}
+
+@test "doctor 8: without SIZE, the headroom is what the process can still lock" {
+	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --mlock 1048576 --usr1 mlock:3145728
+	run -0 bash -c "'$MEMLOCK' doctor -J -p $HELPER_PID | jq -r '.verdict[0].headroom'"
+	assert_output 3145728
+	run -0 memlock doctor -p "$HELPER_PID"
+	assert_output --partial "verdict: headroom: 3M more can be locked in pid $HELPER_PID (lock-helper)"
+	assert_equal "$(usr1_result)" 0
+	# Now it holds its whole limit: one more page fails, as predicted.
+	run -0 doctor_errno :: -p "$HELPER_PID" 4K
+	assert_output ENOMEM
+	run -1 memlock doctor -p "$HELPER_PID"
+	assert_output --partial "verdict: headroom: 0B more can be locked in pid $HELPER_PID (lock-helper): mlock() returns ENOMEM"
+	assert_equal "$(usr1_result)" ENOMEM
+}
+
+@test "doctor 9: --mode mlockall charges VmSize, not RSS: over a 1M limit" {
+	start_helper prlimit --memlock=1048576:$M8 "${NOBODY[@]}" "$(helper)" --usr1 mlockall
+	run -0 doctor_errno :: -p "$HELPER_PID" --mode mlockall 4K
+	assert_output ENOMEM
+	run -0 doctor_probe :: -p "$HELPER_PID" --mode mlockall 4K
+	assert_output "ENOMEM ENOMEM true"
+	run -1 memlock doctor -p "$HELPER_PID" --mode mlockall 4K
+	assert_output --regexp "MCL_CURRENT charges the whole virtual size, VmSize [0-9.]+[KM], not the resident"
+	assert_equal "$(usr1_result)" ENOMEM
+}
+
+@test "doctor 10: --mode mlockall within the limit succeeds" {
+	start_helper prlimit --memlock=$M8:$M8 "${NOBODY[@]}" "$(helper)" --usr1 mlockall
+	run -0 doctor_probe :: -p "$HELPER_PID" --mode mlockall 4K
+	assert_output "0 0 true"
+	assert_equal "$(usr1_result)" 0
+}
+
+@test "doctor 11: --mode shm: SHM_LOCK over the limit fails with ENOMEM" {
+	run -0 doctor_probe "${AS_NOBODY_4M[@]}" :: --mode shm 8M
+	assert_output "ENOMEM ENOMEM true"
+	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --usr1 shm:$M8
+	assert_equal "$(usr1_result)" ENOMEM
+	run -0 doctor_probe "${AS_NOBODY_4M[@]}" :: --mode shm 2M
+	assert_output "0 0 true"
+}
+
+@test "doctor 12: a stale SHM_LOCK segment of the same user counts against the limit" {
+	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --stale-shm 3145728
+	STALE_SHM=$HELPER_SHMID
+	stop_helpers
+	run -0 doctor_probe "${AS_NOBODY_4M[@]}" :: --mode shm 2M
+	assert_output "ENOMEM ENOMEM true"
+	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --usr1 shm:2097152
+	assert_equal "$(usr1_result)" ENOMEM
+	run -1 "${AS_NOBODY_4M[@]}" "$MEMLOCK" doctor --mode shm 2M
+	assert_output --regexp "shm_locked +warn +1 segment of uid 65534 locked with SHM_LOCK, 3M"
+	assert_output --partial "'ipcrm -m $STALE_SHM'"
+	ipcrm -m "$STALE_SHM"
+	STALE_SHM=
+	run -0 doctor_probe "${AS_NOBODY_4M[@]}" :: --mode shm 2M
+	assert_output "0 0 true"
+}
+
+@test "doctor 13: CAP_IPC_LOCK inside a user namespace does not count" {
+	unshare -Ur true 2>/dev/null || skip "unshare -Ur is not permitted here"
+	run -0 doctor_probe prlimit --memlock=$M4:$M8 unshare -Ur :: 64M
+	assert_output "ENOMEM ENOMEM true"
+	start_helper prlimit --memlock=$M4:$M8 unshare -Ur "$(helper)" --usr1 mlock:$M64
+	assert_equal "$(usr1_result)" ENOMEM
+	run -1 prlimit --memlock=$M4:$M8 unshare -Ur "$MEMLOCK" doctor 64M
+	assert_output --regexp "cap_ipc_lock +warn +effective, but inside a user namespace"
+	assert_output --partial "raise RLIMIT_MEMLOCK before entering it"
+}
+
+@test "doctor 14: over vm.max_map_count a new mapping fails with ENOMEM; at it, one fits" {
+	start_helper "$(helper)" --maps 100 --usr1 mlock:4096
+	SAVED_MAP_COUNT=$(cat /proc/sys/vm/max_map_count)
+	local maps predicted real
+	# map_count leaves out the [vsyscall] gate area that maps lists.
+	maps=$(grep -vc '\[vsyscall\]' "/proc/$HELPER_PID/maps")
+	echo $((maps - 1)) >/proc/sys/vm/max_map_count
+	predicted=$(doctor_errno :: -p "$HELPER_PID" 4K)
+	real=$(usr1_result)
+	echo "$SAVED_MAP_COUNT" >/proc/sys/vm/max_map_count
+	assert_equal "$predicted" ENOMEM
+	assert_equal "$real" ENOMEM
+	# Exactly at the limit: the kernel still allows one new mapping.
+	maps=$(grep -vc '\[vsyscall\]' "/proc/$HELPER_PID/maps")
+	echo "$maps" >/proc/sys/vm/max_map_count
+	predicted=$(doctor_errno :: -p "$HELPER_PID" 4K)
+	real=$(usr1_result)
+	echo "$SAVED_MAP_COUNT" >/proc/sys/vm/max_map_count
+	SAVED_MAP_COUNT=
+	assert_equal "$predicted" 0
+	assert_equal "$real" 0
+}
+
+@test "doctor 15: CAP_IPC_LOCK only permitted: the limit applies, and the remedy says so" {
+	start_helper prlimit --memlock=$M4:$M8 "$(helper)" --drop-ipc-lock --usr1 mlock:$M64
+	run -0 doctor_probe :: -p "$HELPER_PID" 64M
+	assert_output "ENOMEM ENOMEM true"
+	assert_equal "$(usr1_result)" ENOMEM
+	run -1 memlock doctor -p "$HELPER_PID" 64M
+	assert_output --regexp "cap_ipc_lock +warn +permitted but not effective"
+	assert_output --partial "CAP_IPC_LOCK is already permitted: make it effective"
+}
+
+@test "doctor 16: a soft limit below the hard one: the first remedy is --raise, and it works" {
+	start_helper prlimit --memlock=1048576:$M8 "${NOBODY[@]}" "$(helper)" --usr1 mlock:$M4
+	run -1 memlock doctor -p "$HELPER_PID" 4M
+	assert_line --index 0 --partial "locking 4M with mlock in pid $HELPER_PID (lock-helper)"
+	assert_output --partial "the hard limit 8M leaves room: raising the soft limit needs no privilege"
+	assert_output --partial "  1. raise its soft limit to the hard one (8M), which needs no privilege as its own user: 'memlock limit -p $HELPER_PID --raise'"
+	assert_equal "$(usr1_result)" ENOMEM
+	run -0 "${NOBODY[@]}" "$MEMLOCK" limit -p "$HELPER_PID" --raise
+	run -0 doctor_errno :: -p "$HELPER_PID" 4M
+	assert_output 0
+	assert_equal "$(usr1_result)" 0
+}
+
+@test "doctor: remedies name where the limit comes from" {
+	run -1 "${AS_NOBODY_4M[@]}" "$MEMLOCK" doctor 64M
+	if [ -e /.dockerenv ]; then
+		assert_output --partial "--ulimit memlock=67108864:67108864"
+	fi
+	assert_output --partial "setcap cap_ipc_lock+ep PROGRAM"
+	run -1 "${AS_NOBODY_4M[@]}" "$MEMLOCK" doctor -J 64M
+	run jq -r '.remedies | length' <<<"$output"
+	(( output >= 2 )) || fail "only $output remedies"
+}
+
+@test "doctor -J: checks, verdict and remedies, numbers as numbers" {
+	run -1 "${AS_NOBODY_4M[@]}" "$MEMLOCK" doctor -J 64M
+	run jq -r '[.checks[0].check, .checks[0].result, .verdict[0].result, .verdict[0].errno, (.verdict[0].size|type), .verdict[0].charge, .verdict[0].mode] | join(" ")' <<<"$output"
+	assert_output "limit fail fail ENOMEM number 67108864 mlock"
+}
+
+@test "doctor: a pid that does not exist exits 3" {
+	local gone
+	sleep 0 & gone=$!
+	wait "$gone"
+	run -3 --separate-stderr memlock doctor -p "$gone" 4K
+	assert_equal "$stderr" "memlock: cannot examine pid $gone: no such process"
+}
+
+@test "doctor: bad input exits 2 with one line" {
+	run -2 --separate-stderr memlock doctor 64Q
+	assert_equal "$stderr" "memlock: invalid size '64Q': not a number with an optional unit"
+	run -2 --separate-stderr memlock doctor 1M 2M
+	assert_equal "$stderr" "memlock: doctor takes one SIZE; '2M' is one too many"
+	run -2 --separate-stderr memlock doctor --mode mlock3 1M
+	assert_equal "$stderr" "memlock: invalid mode 'mlock3': use mlock, onfault, mlockall or shm"
+	run -2 --separate-stderr memlock doctor --probe
+	assert_equal "$stderr" "memlock: --probe needs a SIZE to try"
+	run -2 --separate-stderr memlock doctor -p x
+	assert_equal "$stderr" "memlock: invalid pid 'x': not a positive decimal number"
+	assert_equal "$output" ""
+}
