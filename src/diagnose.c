@@ -122,39 +122,54 @@ static void component_with(const char *cg, const char *suffix, char *out, size_t
 	}
 }
 
-/* How the process got its limit: container, systemd unit, login, itself. */
+/* The container PID runs in, if any, into F->container. */
+static void container_facts(int procfd, const char *cg, const char *map,
+			    struct diag_facts *f)
+{
+	char path[64];
+	const char *kind = NULL;
+
+	/* A user namespace comes first: there CAP_IPC_LOCK does not count,
+	 * whoever made the namespace. */
+	if (map && !contains(map, "         0          0 4294967295"))
+		kind = "user namespace";
+	else if (contains(cg, "kubepods"))
+		kind = "kubernetes";
+	else if (snprintf(path, sizeof(path), "%d/root/run/.containerenv", f->pid),
+		 faccessat(procfd, path, F_OK, 0) == 0 || contains(cg, "libpod"))
+		kind = "podman";
+	else if (snprintf(path, sizeof(path), "%d/root/.dockerenv", f->pid),
+		 faccessat(procfd, path, F_OK, 0) == 0 || contains(cg, "docker") ||
+		 contains(cg, "containerd"))
+		kind = "docker";
+	if (kind)
+		snprintf(f->container, sizeof(f->container), "%s", kind);
+}
+
+/*
+ * How the process got its limit, most specific first: a systemd unit (its
+ * LimitMEMLOCK=), a container (its --ulimit, which also caps a unit inside
+ * it), a login session (pam_limits), or the process itself.
+ */
 static void origin_facts(int procfd, struct diag_facts *f)
 {
 	char path[64], *cg = NULL, *map = NULL;
 
-	procfs_read_file(procfd, (snprintf(path, sizeof(path), "%d/cgroup", f->pid), path),
-			 &cg, NULL);
-	procfs_read_file(procfd, (snprintf(path, sizeof(path), "%d/uid_map", f->pid), path),
-			 &map, NULL);
-	f->origin = ORIGIN_PROCESS;
-	snprintf(path, sizeof(path), "%d/root/.dockerenv", f->pid);
-	/* A user namespace decides first: there CAP_IPC_LOCK does not count,
-	 * whoever made the namespace. */
-	if (map && !contains(map, "         0          0 4294967295")) {
-		f->origin = ORIGIN_CONTAINER;
-		snprintf(f->unit, sizeof(f->unit), "user namespace");
-	} else if (faccessat(procfd, path, F_OK, 0) == 0) {
-		f->origin = ORIGIN_CONTAINER;
-		snprintf(f->unit, sizeof(f->unit), "docker");
-	} else if (snprintf(path, sizeof(path), "%d/root/run/.containerenv", f->pid),
-		   faccessat(procfd, path, F_OK, 0) == 0) {
-		f->origin = ORIGIN_CONTAINER;
-		snprintf(f->unit, sizeof(f->unit), "podman");
-	} else if (contains(cg, "docker") || contains(cg, "kubepods") ||
-		   contains(cg, "containerd") || contains(cg, "libpod")) {
-		f->origin = ORIGIN_CONTAINER;
-		snprintf(f->unit, sizeof(f->unit), contains(cg, "kubepods") ? "kubernetes" : "docker");
-	} else if (contains(cg, ".service") && !contains(cg, "/user@")) {
-		f->origin = ORIGIN_SYSTEMD;
+	snprintf(path, sizeof(path), "%d/cgroup", f->pid);
+	procfs_read_file(procfd, path, &cg, NULL);
+	snprintf(path, sizeof(path), "%d/uid_map", f->pid);
+	procfs_read_file(procfd, path, &map, NULL);
+	container_facts(procfd, cg, map, f);
+	if (contains(cg, ".service") && !contains(cg, "/user@"))
 		component_with(cg, ".service", f->unit, sizeof(f->unit));
-	} else if (contains(cg, "/session-") || contains(cg, "/user@")) {
+	if (strcmp(f->container, "user namespace") == 0 || (f->container[0] && !f->unit[0]))
+		f->origin = ORIGIN_CONTAINER;
+	else if (f->unit[0])
+		f->origin = ORIGIN_SYSTEMD;
+	else if (contains(cg, "/session-") || contains(cg, "/user@"))
 		f->origin = ORIGIN_SESSION;
-	}
+	else
+		f->origin = ORIGIN_PROCESS;
 	free(cg);
 	free(map);
 }
@@ -373,8 +388,10 @@ static void check_memory(const struct diag_facts *f, struct diag_report *r)
 		check(r, "cgroup", DIAG_FAIL, "memory cgroup %s (v%d): %s used + %s is over its "
 		      "limit %s: reclaim, then the OOM killer, or EAGAIN", f->cg_path,
 		      f->cg_v1 ? 1 : 2, sz(f->cg_usage), sz(need), sz(f->cg_limit));
-		if (!r->err)
+		if (!r->err) {
 			r->err = -EAGAIN;
+			r->oom = true;
+		}
 	} else
 		check(r, "cgroup", DIAG_OK, "memory cgroup %s (v%d): %s used of %s", f->cg_path,
 		      f->cg_v1 ? 1 : 2, sz(f->cg_usage), sz(f->cg_limit));
@@ -418,6 +435,40 @@ static const char *who(const struct diag_facts *f)
 	return buf;
 }
 
+/* KB as a unit file or memlock writes it: "1G", "64M", "1500K". */
+static const char *kb_text(unsigned long long kb)
+{
+	static char buf[4][32];
+	static int i;
+	char *b = buf[i++ % 4];
+
+	if (kb && kb % (1024 * 1024) == 0)
+		snprintf(b, 32, "%lluG", kb / (1024 * 1024));
+	else if (kb && kb % 1024 == 0)
+		snprintf(b, 32, "%lluM", kb / 1024);
+	else
+		snprintf(b, 32, "%lluK", kb);
+	return b;
+}
+
+static void remedy_container(const struct diag_facts *f, struct diag_report *r,
+			     unsigned long long kb)
+{
+	if (strcmp(f->container, "user namespace") == 0)
+		remedy(r, "the process runs in a user namespace: raise RLIMIT_MEMLOCK "
+		       "before entering it (CAP_IPC_LOCK inside it does not count)");
+	else if (strcmp(f->container, "kubernetes") == 0)
+		remedy(r, "the limit comes from the container runtime: set "
+		       "'LimitMEMLOCK=%s' (or infinity) on its unit "
+		       "('systemctl edit containerd.service') and restart it", kb_text(kb));
+	else
+		remedy(r, "%s the container (%s): start it with '--ulimit memlock=%llu:%llu' "
+		       "(compose: 'ulimits: memlock:'), or set LimitMEMLOCK= on the runtime's "
+		       "unit (%s.service)", f->unit[0] ? "the hard limit is capped by" :
+		       "the limit comes from", f->container, kb * 1024, kb * 1024,
+		       f->container);
+}
+
 /* The permanent fix where the limit comes from. */
 static void remedy_origin(const struct diag_facts *f, struct diag_report *r,
 			  unsigned long long kb)
@@ -427,22 +478,13 @@ static void remedy_origin(const struct diag_facts *f, struct diag_report *r,
 	switch (f->origin) {
 	case ORIGIN_SYSTEMD:
 		remedy(r, "the limit comes from the systemd unit %s: run 'systemctl edit %s', "
-		       "add '[Service]' and 'LimitMEMLOCK=%lluK' (or infinity), then "
-		       "'systemctl restart %s'", f->unit, f->unit, kb, f->unit);
+		       "add '[Service]' and 'LimitMEMLOCK=%s' (or infinity), then "
+		       "'systemctl restart %s'", f->unit, f->unit, kb_text(kb), f->unit);
+		if (f->container[0])
+			remedy_container(f, r, kb);
 		break;
 	case ORIGIN_CONTAINER:
-		if (strcmp(f->unit, "user namespace") == 0)
-			remedy(r, "the process runs in a user namespace: raise RLIMIT_MEMLOCK "
-			       "before entering it (CAP_IPC_LOCK inside it does not count)");
-		else if (strcmp(f->unit, "kubernetes") == 0)
-			remedy(r, "the limit comes from the container runtime: set "
-			       "'LimitMEMLOCK=%lluK' (or infinity) on its unit "
-			       "('systemctl edit containerd.service') and restart it", kb);
-		else
-			remedy(r, "the limit comes from the container (%s): start it with "
-			       "'--ulimit memlock=%llu:%llu' (compose: 'ulimits: memlock:'), "
-			       "or set LimitMEMLOCK= on the runtime's unit (docker.service)",
-			       f->unit, kb * 1024, kb * 1024);
+		remedy_container(f, r, kb);
 		break;
 	case ORIGIN_SESSION:
 		pw = getpwuid(f->uid);
@@ -453,8 +495,8 @@ static void remedy_origin(const struct diag_facts *f, struct diag_report *r,
 		break;
 	case ORIGIN_PROCESS:
 		remedy(r, "have the program raise its own limit (setrlimit(RLIMIT_MEMLOCK)) "
-		       "before it locks, or start it with 'memlock limit --set %lluK -- "
-		       "PROGRAM'", kb);
+		       "before it locks, or start it with 'memlock limit --set %s -- "
+		       "PROGRAM'", kb_text(kb));
 		break;
 	}
 }
@@ -474,10 +516,12 @@ static void remedy_limit(const struct diag_facts *f, struct diag_report *r)
 		remedy(r, "raise its soft limit to the hard one (%s), which needs no "
 		       "privilege as its own user: 'memlock limit -p %d --raise'",
 		       sz(f->lim.hard), f->pid);
-	else if (!f->self)
-		remedy(r, "as root with CAP_SYS_RESOURCE, raise both limits of the running "
-		       "process: 'memlock limit -p %d --set %lluK'", f->pid, kb);
+	/* The lasting fix where the limit is set, before the stopgap. */
 	remedy_origin(f, r, kb);
+	if (!room && !f->self)
+		remedy(r, "until then, as root with CAP_SYS_RESOURCE, raise both limits of "
+		       "the running process: 'memlock limit -p %d --set %s'", f->pid,
+		       kb_text(kb));
 	if (f->caps.ipc_lock.permitted && !f->caps.ipc_lock.effective && !f->caps.userns)
 		remedy(r, "CAP_IPC_LOCK is already permitted: make it effective "
 		       "(cap_set_proc(), or capsh --caps) and no limit applies");
@@ -520,6 +564,10 @@ static void verdict(const struct diag_facts *f, struct diag_report *r)
 		snprintf(r->verdict, sizeof(r->verdict), "headroom: %s more can be locked in %s: "
 			 "%s returns %s", sz(r->headroom), who(f), call_name(r->mode),
 			 diag_errno_name(r->err));
+	else if (r->oom)
+		snprintf(r->verdict, sizeof(r->verdict), "would fail: the memory cgroup's OOM "
+			 "killer ends %s during %s (or it returns EAGAIN): %s", who(f),
+			 call_name(r->mode), why);
 	else if (r->err)
 		snprintf(r->verdict, sizeof(r->verdict), "would fail: %s returns %s in %s: %s",
 			 call_name(r->mode), diag_errno_name(r->err), who(f), why);

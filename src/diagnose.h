@@ -38,8 +38,9 @@ struct diag_facts {
 	struct meminfo mi;
 	bool have_mi;
 	char kernel[65];
-	enum diag_origin origin;
-	char unit[128];			/* the systemd unit, or the container hint */
+	enum diag_origin origin;	/* the most specific source of the limit */
+	char unit[128];			/* the systemd unit, or "" */
+	char container[32];		/* docker, podman, kubernetes, user namespace, or "" */
 };
 
 #define DIAG_MAX_CHECKS 16
@@ -57,6 +58,7 @@ struct diag_report {
 	uint64_t size, charge;		/* bytes asked, bytes the limit check counts */
 	int err;			/* predicted: 0 or -EPERM, -ENOMEM, -EAGAIN */
 	bool limit_failed;		/* the err comes from RLIMIT_MEMLOCK */
+	bool oom;			/* the memory cgroup would OOM-kill first */
 	bool headroom_unlimited;
 	uint64_t headroom;		/* bytes that could still be locked */
 	char verdict[400];

@@ -13,6 +13,40 @@ teardown() {
 	if [ -n "${SAVED_MAP_COUNT:-}" ]; then
 		echo "$SAVED_MAP_COUNT" >/proc/sys/vm/max_map_count
 	fi
+	if [ -n "${TEST_CGROUP:-}" ]; then
+		rmdir "$TEST_CGROUP" 2>/dev/null || true
+	fi
+	if [ -n "${UNIT_CGROUP:-}" ]; then
+		rmdir "$UNIT_CGROUP" "$(dirname "$UNIT_CGROUP")" 2>/dev/null || true
+	fi
+}
+
+# A memory cgroup under ours, limited to $1 bytes (v1 or v2), or skip.
+make_memory_cgroup() {
+	local path
+	path=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
+	if [ -n "$path" ]; then
+		TEST_CGROUP=/sys/fs/cgroup/memory$path/memlock-test-$$
+		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v1 memory cgroup here"
+		echo "$1" >"$TEST_CGROUP/memory.limit_in_bytes" || skip "cannot limit a v1 memory cgroup"
+	else
+		path=$(awk -F: '$1 == 0 { print $3 }' /proc/self/cgroup)
+		TEST_CGROUP=/sys/fs/cgroup$path/memlock-test-$$
+		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v2 cgroup here"
+		echo "$1" >"$TEST_CGROUP/memory.max" 2>/dev/null ||
+			skip "the memory controller is not delegated to this v2 cgroup"
+	fi
+}
+
+# Waits until PID is gone (or a zombie); fails after 10 s.
+wait_gone() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		[ -e "/proc/$1" ] || return 0
+		[ "$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" = Z ] && return 0
+		sleep 0.02
+	done
+	return 1
 }
 
 M4=4194304
@@ -217,6 +251,46 @@ AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
 	run -0 doctor_errno :: -p "$HELPER_PID" 4M
 	assert_output 0
 	assert_equal "$(usr1_result)" 0
+}
+
+@test "doctor 17: over the memory cgroup's limit the OOM killer ends the process, as predicted" {
+	make_memory_cgroup 33554432
+	start_helper "$(helper)" --usr1 mlock:$M64
+	echo "$HELPER_PID" >"$TEST_CGROUP/cgroup.procs"
+	run -0 doctor_errno :: -p "$HELPER_PID" 16M
+	assert_output 0
+	run -1 memlock doctor -p "$HELPER_PID" 64M
+	assert_output --regexp "cgroup +fail +memory cgroup [^ ]*/memlock-test-$$ \(v[12]\): [0-9.]+[BKM] used \+ 64M is over its limit 32M"
+	assert_output --partial "verdict: would fail: the memory cgroup's OOM killer ends pid $HELPER_PID (lock-helper)"
+	run -0 doctor_errno :: -p "$HELPER_PID" 64M
+	assert_output EAGAIN
+	# The real lock: killed, or EAGAIN; never ENOMEM, never success.
+	kill -USR1 "$HELPER_PID"
+	if wait_gone "$HELPER_PID"; then
+		refute grep -q '^usr1 ' "$HELPER_OUT"
+	else
+		run grep '^usr1 ' "$HELPER_OUT"
+		assert_output "usr1 EAGAIN"
+	fi
+}
+
+@test "doctor 18: under a systemd unit, the unit's LimitMEMLOCK= is the fix (Elasticsearch)" {
+	[ -d /sys/fs/cgroup/systemd ] || [ -f /sys/fs/cgroup/cgroup.procs ] || skip "no systemd cgroup hierarchy"
+	if [ -d /sys/fs/cgroup/systemd ]; then
+		UNIT_CGROUP=/sys/fs/cgroup/systemd/memlock-test-$$.slice/elasticsearch.service
+	else
+		UNIT_CGROUP=/sys/fs/cgroup/memlock-test-$$.slice/elasticsearch.service
+	fi
+	mkdir -p "$UNIT_CGROUP" 2>/dev/null || skip "cannot make a cgroup for the unit"
+	start_helper prlimit --memlock=65536:65536 "${NOBODY[@]}" "$(helper)" --name java --usr1 mlock:1073741824
+	echo "$HELPER_PID" >"$UNIT_CGROUP/cgroup.procs"
+	run -0 doctor_probe :: -p "$HELPER_PID" 1G
+	assert_output "ENOMEM ENOMEM true"
+	assert_equal "$(usr1_result)" ENOMEM
+	run -1 memlock doctor -p "$HELPER_PID" 1G
+	assert_output --partial "verdict: would fail: mlock() returns ENOMEM in pid $HELPER_PID (java): VmLck 0B + 1G = 1G is over the soft limit 64K: ENOMEM"
+	assert_output --partial "  1. the limit comes from the systemd unit elasticsearch.service: run 'systemctl edit elasticsearch.service', add '[Service]' and 'LimitMEMLOCK=1G' (or infinity), then 'systemctl restart elasticsearch.service'"
+	stop_helpers
 }
 
 @test "doctor: remedies name where the limit comes from" {
