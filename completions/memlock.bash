@@ -6,6 +6,7 @@ _memlock_columns() {
 	status) echo "PID USER UID COMMAND VMLCK VMPIN LIMIT HARD USE% CAP VMSIZE VMRSS" ;;
 	status-maps) echo "START END PERMS SIZE RSS LOCKED ONFAULT FLAGS PATH" ;;
 	limit) echo "PID COMMAND OLD_SOFT OLD_HARD SOFT HARD VMLCK USE% SOURCE" ;;
+	doctor) echo "CHECK RESULT DETAIL" ;;
 	esac
 }
 
@@ -19,7 +20,7 @@ _memlock_pids() {
 _memlock() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local cmd="" cmdi=0 i w
-	local commands="pages status limit"
+	local commands="pages status limit doctor"
 	local common="--help --usage --version"
 	local output="--json --raw --noheadings --output --output-all --bytes"
 
@@ -80,6 +81,10 @@ _memlock() {
 		mapfile -t COMPREPLY < <(compgen -W "unlimited 64K 8M 64M 1G 8M:64M" -- "$cur")
 		return
 		;;
+	--mode)
+		mapfile -t COMPREPLY < <(compgen -W "mlock onfault mlockall shm" -- "$cur")
+		return
+		;;
 	esac
 	case $cmd in
 	pages)
@@ -94,6 +99,13 @@ _memlock() {
 		;;
 	limit)
 		mapfile -t COMPREPLY < <(compgen -W "--pid --set --raise --min -- $output $common" -- "$cur")
+		;;
+	doctor)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--pid --mode --probe $output $common" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "64K 8M 64M 1G" -- "$cur")
+		fi
 		;;
 	esac
 }

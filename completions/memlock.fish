@@ -1,11 +1,12 @@
 # fish completion for memlock(1)
 
-set -l commands pages status limit
+set -l commands pages status limit doctor
 
 complete -c memlock -f
 complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a pages -d 'show the page-rounding math of mlock(ADDR, LEN)'
 complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a status -d 'show what processes have locked, and the totals'
 complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a limit -d 'read, set or raise RLIMIT_MEMLOCK, or run a command under it'
+complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a doctor -d 'say whether a lock would succeed, why not, and how to fix it'
 
 # Every command.
 complete -c memlock -s '?' -l help -d 'show help'
@@ -19,13 +20,15 @@ function __memlock_columns
         printf '%s\n' ADDR LEN START END LAST PAGES BYTES EXTRA SHARED RESULT NOTE
     else if contains -- limit $tokens
         printf '%s\n' PID COMMAND OLD_SOFT OLD_HARD SOFT HARD VMLCK USE% SOURCE
+    else if contains -- doctor $tokens
+        printf '%s\n' CHECK RESULT DETAIL
     else if contains -- -m $tokens; or contains -- --maps $tokens
         printf '%s\n' START END PERMS SIZE RSS LOCKED ONFAULT FLAGS PATH
     else
         printf '%s\n' PID USER UID COMMAND VMLCK VMPIN LIMIT HARD USE% CAP VMSIZE VMRSS
     end
 end
-set -l listing pages status limit
+set -l listing pages status limit doctor
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s J -l json -d 'use JSON output format'
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s r -l raw -d 'use raw output format'
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s n -l noheadings -d "don't print headings"
@@ -58,3 +61,11 @@ complete -c memlock -n "__fish_seen_subcommand_from limit" -l min -x -d 'exit 1 
 	-a '64K 8M 64M 1G'
 complete -c memlock -n "__fish_seen_subcommand_from limit; and contains -- -- (commandline -opc)" \
 	-a '(__fish_complete_command)'
+
+# doctor
+complete -c memlock -n "__fish_seen_subcommand_from doctor" -a '64K 8M 64M 1G'
+complete -c memlock -n "__fish_seen_subcommand_from doctor" -s p -l pid -x -d 'the process that would lock' \
+	-a '(__fish_complete_pids)'
+complete -c memlock -n "__fish_seen_subcommand_from doctor" -l mode -x -d 'how it would lock' \
+	-a 'mlock onfault mlockall shm'
+complete -c memlock -n "__fish_seen_subcommand_from doctor" -l probe -d 'confirm for real in a child process'

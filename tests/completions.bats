@@ -109,3 +109,13 @@ shells() {
 		assert_line "1G"
 	done
 }
+
+@test "each shell completes doctor's modes after --mode" {
+	local sh m
+	for sh in $(shells); do
+		run -0 "complete_$sh" "memlock doctor --mode "
+		for m in mlock onfault mlockall shm; do
+			assert_line "$m"
+		done
+	done
+}
