@@ -286,7 +286,7 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, bool 
 	r->headroom_unlimited = can || soft == SIZE_UNLIMITED;
 	r->headroom = soft > now ? (soft - now) / f->page_size * f->page_size : 0;
 	if (!can && soft == 0) {
-		check(r, "limit", DIAG_FAIL, "the soft limit is 0 and CAP_IPC_LOCK is not "
+		check(r, "limit", DIAG_FAIL, "the soft RLIMIT_MEMLOCK is 0 and CAP_IPC_LOCK is not "
 		      "effective: %s fails with EPERM", r->mode == MODE_SHM ?
 		      "shmctl(SHM_LOCK)" : "any lock");
 		r->err = -EPERM;
@@ -303,13 +303,13 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, bool 
 		check(r, "limit", DIAG_INFO, "soft %s, hard %s; %s %s: %s more can be locked",
 		      sz(soft), sz(hard), what, sz(now), sz(r->headroom));
 	} else if (pages_of(f, now) + pages_of(f, r->size) > soft / f->page_size) {
-		check(r, "limit", DIAG_FAIL, "%s %s + %s = %s is over the soft limit %s: ENOMEM",
+		check(r, "limit", DIAG_FAIL, "%s %s + %s = %s is over the soft RLIMIT_MEMLOCK %s: ENOMEM",
 		      what, sz(now), sz(pages_of(f, r->size) * f->page_size), sz(r->charge),
 		      sz(soft));
 		r->err = -ENOMEM;
 		r->limit_failed = true;
 	} else {
-		check(r, "limit", DIAG_OK, "%s %s + %s = %s is within the soft limit %s",
+		check(r, "limit", DIAG_OK, "%s %s + %s = %s is within the soft RLIMIT_MEMLOCK %s",
 		      what, sz(now), sz(pages_of(f, r->size) * f->page_size), sz(r->charge),
 		      sz(soft));
 	}

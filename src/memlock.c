@@ -17,6 +17,7 @@
 const char *argp_program_version = "memlock " MEMLOCK_VERSION;
 
 const struct command commands[] = {
+	{ "lock", cmd_lock, "lock files or anonymous memory into RAM and hold them" },
 	{ "pages", cmd_pages, "show the page-rounding math of mlock(ADDR, LEN)" },
 	{ "status", cmd_status, "show what processes have locked, and the totals" },
 	{ "limit", cmd_limit, "read, set or raise RLIMIT_MEMLOCK, or run a command under it" },

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_OUTPUT_ALL = 0x1000 };
+enum { OPT_OUTPUT_ALL = 0x1000, OPT_RAW_LONG };
 
 static const struct argp_option output_options[] = {
 	{ "json", 'J', NULL, 0, "use JSON output format", 0 },
@@ -29,7 +29,8 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'J': o->json = true; break;
-	case 'r': o->raw = true; break;
+	case 'r':
+	case OPT_RAW_LONG: o->raw = true; break;
 	case 'n': o->noheadings = true; break;
 	case 'o': o->list = arg; break;
 	case OPT_OUTPUT_ALL: o->all = true; break;
@@ -41,6 +42,22 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 
 const struct argp output_argp = { output_options, output_parse, NULL, NULL,
 				  NULL, NULL, NULL };
+
+/* The same, with --raw only in its long form, for `lock`, whose -r means
+ * --recursive as in cp, grep and vmtouch. */
+static const struct argp_option output_options_no_r[] = {
+	{ "json", 'J', NULL, 0, "use JSON output format", 0 },
+	{ "raw", OPT_RAW_LONG, NULL, 0, "use raw output format", 0 },
+	{ "noheadings", 'n', NULL, 0, "don't print headings", 0 },
+	{ "output", 'o', "LIST", 0,
+	  "define which output columns to use (+LIST adds to the default)", 0 },
+	{ "output-all", OPT_OUTPUT_ALL, NULL, 0, "output all columns", 0 },
+	{ "bytes", 'b', NULL, 0, "print sizes in bytes rather than 8M style", 0 },
+	{ 0 }
+};
+
+const struct argp output_argp_no_r = { output_options_no_r, output_parse, NULL, NULL,
+				       NULL, NULL, NULL };
 
 static int col_lookup(const struct out_col *cols, int ncols, const char *name)
 {
@@ -198,6 +215,16 @@ void out_addr(struct out *out, struct libscols_line *ln, int col, uint64_t v,
 	if (out_has(out, col) &&
 	    asprintf(&s, hex && !out->opts->json ? "0x%llx" : "%llu",
 		     (unsigned long long)v) < 0)
+		s = NULL;
+	set_cell(out, ln, col, s);
+}
+
+void out_double(struct out *out, struct libscols_line *ln, int col, double v,
+		int decimals)
+{
+	char *s = NULL;
+
+	if (out_has(out, col) && asprintf(&s, "%.*f", decimals, v) < 0)
 		s = NULL;
 	set_cell(out, ln, col, s);
 }

@@ -32,6 +32,7 @@ struct out_opts {
 };
 
 extern const struct argp output_argp;
+extern const struct argp output_argp_no_r;	/* --raw without -r */
 
 #define OUT_MAXCOLS 32
 
@@ -58,6 +59,9 @@ void out_u64(struct out *out, struct libscols_line *ln, int col, uint64_t v);
 /* An address or offset: hex in text when HEX is set, a number in JSON. */
 void out_addr(struct out *out, struct libscols_line *ln, int col, uint64_t v,
 	      bool hex);
+/* A number with DECIMALS digits after the point (a JSON number too). */
+void out_double(struct out *out, struct libscols_line *ln, int col, double v,
+		int decimals);
 void out_size(struct out *out, struct libscols_line *ln, int col, uint64_t v);
 /* A limit: like out_size(), "unlimited" in text and null in JSON. */
 void out_limit(struct out *out, struct libscols_line *ln, int col, uint64_t v);

@@ -87,7 +87,7 @@ AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
 	assert_equal "$(usr1_result)" ENOMEM
 	run -1 "${AS_NOBODY_4M[@]}" "$MEMLOCK" doctor 64M
 	assert_output --partial "verdict: would fail: mlock() returns ENOMEM"
-	assert_output --partial "VmLck 0B + 64M = 64M is over the soft limit 4M: ENOMEM"
+	assert_output --partial "VmLck 0B + 64M = 64M is over the soft RLIMIT_MEMLOCK 4M: ENOMEM"
 	assert_output --partial "the hard limit 8M is too low too: raising it needs CAP_SYS_RESOURCE"
 }
 
@@ -104,7 +104,7 @@ AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
 	start_helper prlimit --memlock=0:0 "${NOBODY[@]}" "$(helper)" --usr1 mlock:4096
 	assert_equal "$(usr1_result)" EPERM
 	run -1 prlimit --memlock=0:0 "${NOBODY[@]}" "$MEMLOCK" doctor 4K
-	assert_output --partial "the soft limit is 0 and CAP_IPC_LOCK is not effective: any lock fails with EPERM"
+	assert_output --partial "the soft RLIMIT_MEMLOCK is 0 and CAP_IPC_LOCK is not effective: any lock fails with EPERM"
 }
 
 @test "doctor 5: root without CAP_IPC_LOCK (capsh --drop) is held to the limit" {
@@ -288,7 +288,7 @@ AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
 	assert_output "ENOMEM ENOMEM true"
 	assert_equal "$(usr1_result)" ENOMEM
 	run -1 memlock doctor -p "$HELPER_PID" 1G
-	assert_output --partial "verdict: would fail: mlock() returns ENOMEM in pid $HELPER_PID (java): VmLck 0B + 1G = 1G is over the soft limit 64K: ENOMEM"
+	assert_output --partial "verdict: would fail: mlock() returns ENOMEM in pid $HELPER_PID (java): VmLck 0B + 1G = 1G is over the soft RLIMIT_MEMLOCK 64K: ENOMEM"
 	assert_output --partial "  1. the limit comes from the systemd unit elasticsearch.service: run 'systemctl edit elasticsearch.service', add '[Service]' and 'LimitMEMLOCK=1G' (or infinity), then 'systemctl restart elasticsearch.service'"
 	stop_helpers
 }
