@@ -2,6 +2,7 @@
 
 _memlock_columns() {
 	case $1 in
+	lock) echo "TARGET OFFSET BYTES PAGES TIME RESULT" ;;
 	pages) echo "ADDR LEN START END LAST PAGES BYTES EXTRA SHARED RESULT NOTE" ;;
 	status) echo "PID USER UID COMMAND VMLCK VMPIN LIMIT HARD USE% CAP VMSIZE VMRSS" ;;
 	status-maps) echo "START END PERMS SIZE RSS LOCKED ONFAULT FLAGS PATH" ;;
@@ -20,7 +21,7 @@ _memlock_pids() {
 _memlock() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local cmd="" cmdi=0 i w
-	local commands="pages status limit doctor"
+	local commands="lock pages status limit doctor"
 	local common="--help --usage --version"
 	local output="--json --raw --noheadings --output --output-all --bytes"
 
@@ -85,8 +86,30 @@ _memlock() {
 		mapfile -t COMPREPLY < <(compgen -W "mlock onfault mlockall shm" -- "$cur")
 		return
 		;;
+	--anon)
+		mapfile -t COMPREPLY < <(compgen -W "64K 8M 64M 1G" -- "$cur")
+		return
+		;;
+	-t | --timeout)
+		mapfile -t COMPREPLY < <(compgen -W "0 500ms 10s 5m 1h" -- "$cur")
+		return
+		;;
+	--range)
+		return
+		;;
+	--pidfile)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
 	esac
 	case $cmd in
+	lock)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--anon --range --recursive --onfault --timeout --daemon --pidfile --keep-going ${output/--raw/--raw} $common" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		fi
+		;;
 	pages)
 		mapfile -t COMPREPLY < <(compgen -W "--page-size $output $common" -- "$cur")
 		;;

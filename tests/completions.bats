@@ -119,3 +119,15 @@ shells() {
 		done
 	done
 }
+
+@test "each shell completes files for lock, and its -r is --recursive" {
+	local sh
+	for sh in $(shells); do
+		run -0 "complete_$sh" "memlock lock $TOP/READ"
+		assert_line --regexp "README.md$"
+	done
+	run -0 complete_bash "memlock lock -"
+	refute_line -- "-r"
+	run -0 complete_fish "memlock lock --rec"
+	assert_output "--recursive"
+}
