@@ -63,3 +63,4 @@ tests/helpers/%: tests/helpers/%.c
 
 bench: memlock
 	bash tests/bench/status.sh
+	bash tests/bench/lock.sh

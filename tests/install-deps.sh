@@ -7,6 +7,8 @@ set -eu
 PACKAGES="gcc make pkg-config libc6-dev libcap-dev libsmartcols-dev
 bats bats-assert bats-support mandoc jq zsh fish
 libcap2-bin util-linux procps valgrind"
+# `sh tests/install-deps.sh bench`: also what the benchmarks compare with.
+[ "${1:-}" = bench ] && PACKAGES="$PACKAGES vmtouch"
 
 missing=""
 for p in $PACKAGES; do
