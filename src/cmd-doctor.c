@@ -97,14 +97,6 @@ static error_t doctor_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static char *doctor_help(int key, const char *text, void *input)
-{
-	(void)input;
-	if (key == ARGP_KEY_HELP_POST_DOC)
-		return out_columns_help(doctor_cols, NCOLS);
-	return (char *)text;
-}
-
 static const struct argp_child doctor_children[] = {
 	{ &output_argp, 0, "Output:", 0 },
 	{ 0 }
@@ -116,7 +108,7 @@ static const struct argp doctor_argp = {
 	"refusal, a verdict with the errno the kernel would return, and the "
 	"remedies, most specific first.  Without SIZE: how much more can be locked.  "
 	"Exit 0 would succeed, 1 would fail, 3 could not tell.\v",
-	doctor_children, doctor_help, NULL
+	doctor_children, NULL, NULL
 };
 
 struct probe {
@@ -197,7 +189,7 @@ static void print_json(const struct diag_facts *f, const struct diag_report *r,
 
 int cmd_doctor(int argc, char **argv)
 {
-	struct doctor_args a = { .pid = 0 };
+	struct doctor_args a = { .out = { .cols = doctor_cols, .ncols = NCOLS } };
 	struct diag_facts f;
 	struct diag_report r;
 	struct probe p = { 0 };

@@ -119,14 +119,6 @@ static error_t limit_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static char *limit_help(int key, const char *text, void *input)
-{
-	(void)input;
-	if (key == ARGP_KEY_HELP_POST_DOC)
-		return out_columns_help(limit_cols, NCOLS);
-	return (char *)text;
-}
-
 static const struct argp_child limit_children[] = {
 	{ &output_argp, 0, "Output:", 0 },
 	{ 0 }
@@ -136,7 +128,7 @@ static const struct argp limit_argp = {
 	limit_options, limit_parse, "[-- COMMAND [ARG...]]",
 	"Show or change RLIMIT_MEMLOCK of the caller (your shell), of PID, or "
 	"run COMMAND under a new limit.\v",
-	limit_children, limit_help, NULL
+	limit_children, NULL, NULL
 };
 
 struct target {
@@ -272,7 +264,7 @@ static void limit_row(struct out *out, const struct target *t, bool changed)
 
 int cmd_limit(int argc, char **argv)
 {
-	struct limit_args a = { .pid = 0 };
+	struct limit_args a = { .out = { .cols = limit_cols, .ncols = NCOLS } };
 	struct target t = { .pid = 0 };
 	struct out out;
 	const char *bad;

@@ -127,14 +127,6 @@ static error_t lock_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static char *lock_help(int key, const char *text, void *input)
-{
-	(void)input;
-	if (key == ARGP_KEY_HELP_POST_DOC)
-		return out_columns_help(lock_cols, NCOLS);
-	return (char *)text;
-}
-
 static const struct argp_child lock_children[] = {
 	{ &output_argp_no_r, 0, "Output:", 0 },
 	{ 0 }
@@ -145,7 +137,7 @@ static const struct argp lock_argp = {
 	"Lock files (or part of one, or the files under directories) or anonymous "
 	"memory into RAM, report what was locked, and hold it until SIGINT, SIGTERM "
 	"or SIGHUP, or the --timeout.\v",
-	lock_children, lock_help, NULL
+	lock_children, NULL, NULL
 };
 
 struct regions {
@@ -552,7 +544,7 @@ static void detach(int notify, int status)
 
 int cmd_lock(int argc, char **argv)
 {
-	struct lock_args a = { .anon = false };
+	struct lock_args a = { .out = { .cols = lock_cols, .ncols = NCOLS } };
 	struct regions rs = { 0 };
 	struct pidfile pf = { .dirfd = -1, .fd = -1 };
 	sigset_t set;

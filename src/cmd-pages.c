@@ -78,14 +78,6 @@ static error_t pages_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static char *pages_help(int key, const char *text, void *input)
-{
-	(void)input;
-	if (key == ARGP_KEY_HELP_POST_DOC)
-		return out_columns_help(pages_cols, NCOLS);
-	return (char *)text;
-}
-
 static const struct argp_child pages_children[] = {
 	{ &output_argp, 0, "Output:", 0 },
 	{ 0 }
@@ -97,7 +89,7 @@ static const struct argp pages_argp = {
 	"ADDR+LEN up to whole pages.  ADDR and LEN are sizes (decimal, 0x hex, "
 	"K/M/G suffixes).  With several ranges, pages they share are reported: "
 	"locks do not nest.\v",
-	pages_children, pages_help, NULL
+	pages_children, NULL, NULL
 };
 
 struct range {
@@ -268,7 +260,7 @@ static void print_notes(const struct range *rs, int n, char **ops)
 
 int cmd_pages(int argc, char **argv)
 {
-	struct pages_args a = { .page_size = 0 };
+	struct pages_args a = { .out = { .cols = pages_cols, .ncols = NCOLS } };
 	struct out out;
 	struct range *rs;
 	const char *bad = NULL;

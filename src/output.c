@@ -12,16 +12,19 @@
 
 enum { OPT_OUTPUT_ALL = 0x1000, OPT_RAW_LONG };
 
-static const struct argp_option output_options[] = {
-	{ "json", 'J', NULL, 0, "use JSON output format", 0 },
-	{ "raw", 'r', NULL, 0, "use raw output format", 0 },
-	{ "noheadings", 'n', NULL, 0, "don't print headings", 0 },
-	{ "output", 'o', "LIST", 0,
-	  "define which output columns to use (+LIST adds to the default)", 0 },
-	{ "output-all", OPT_OUTPUT_ALL, NULL, 0, "output all columns", 0 },
-	{ "bytes", 'b', NULL, 0, "print sizes in bytes rather than 8M style", 0 },
+/* The output options; RAW_KEY is 'r', or a long-only key where -r means
+ * something else. */
+#define OUTPUT_OPTIONS(RAW_KEY) \
+	{ "json", 'J', NULL, 0, "use JSON output format", 0 }, \
+	{ "raw", RAW_KEY, NULL, 0, "use raw output format", 0 }, \
+	{ "noheadings", 'n', NULL, 0, "don't print headings", 0 }, \
+	{ "output", 'o', "LIST", 0, \
+	  "define which output columns to use (+LIST adds to the default)", 0 }, \
+	{ "output-all", OPT_OUTPUT_ALL, NULL, 0, "output all columns", 0 }, \
+	{ "bytes", 'b', NULL, 0, "print sizes in bytes rather than 8M style", 0 }, \
 	{ 0 }
-};
+
+static const struct argp_option output_options[] = { OUTPUT_OPTIONS('r') };
 
 static error_t output_parse(int key, char *arg, struct argp_state *state)
 {
@@ -40,24 +43,26 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* The column list under a command's --help: its argument struct begins
+ * with its struct out_opts, which names the columns. */
+static char *output_help(int key, const char *text, void *input)
+{
+	const struct out_opts *o = input;
+
+	if (key == ARGP_KEY_HELP_POST_DOC && o && o->cols)
+		return out_columns_help(o->cols, o->ncols);
+	return (char *)text;
+}
+
 const struct argp output_argp = { output_options, output_parse, NULL, NULL,
-				  NULL, NULL, NULL };
+				  NULL, output_help, NULL };
 
 /* The same, with --raw only in its long form, for `lock`, whose -r means
  * --recursive as in cp, grep and vmtouch. */
-static const struct argp_option output_options_no_r[] = {
-	{ "json", 'J', NULL, 0, "use JSON output format", 0 },
-	{ "raw", OPT_RAW_LONG, NULL, 0, "use raw output format", 0 },
-	{ "noheadings", 'n', NULL, 0, "don't print headings", 0 },
-	{ "output", 'o', "LIST", 0,
-	  "define which output columns to use (+LIST adds to the default)", 0 },
-	{ "output-all", OPT_OUTPUT_ALL, NULL, 0, "output all columns", 0 },
-	{ "bytes", 'b', NULL, 0, "print sizes in bytes rather than 8M style", 0 },
-	{ 0 }
-};
+static const struct argp_option output_options_no_r[] = { OUTPUT_OPTIONS(OPT_RAW_LONG) };
 
 const struct argp output_argp_no_r = { output_options_no_r, output_parse, NULL, NULL,
-				       NULL, NULL, NULL };
+				       NULL, output_help, NULL };
 
 static int col_lookup(const struct out_col *cols, int ncols, const char *name)
 {

@@ -25,10 +25,13 @@ struct out_col {
 	const char *help;
 };
 
-/* Filled by output_argp, an argp child; each command owns one. */
+/* Filled by output_argp, an argp child; each command owns one, as the
+ * first member of its argument struct, naming its columns for --help. */
 struct out_opts {
 	bool json, raw, noheadings, bytes, all;
 	const char *list;	/* -o LIST, or NULL */
+	const struct out_col *cols;
+	int ncols;
 };
 
 extern const struct argp output_argp;
