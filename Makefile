@@ -21,7 +21,7 @@ OBJS := $(SRCS:.c=.o)
 HDRS := $(wildcard src/*.h)
 TEST_PROGS := tests/size-test tests/procfs-test tests/helpers/mlock-probe tests/helpers/lock-helper
 
-.PHONY: all check install uninstall clean deps bench
+.PHONY: all check install uninstall clean deps bench sanitize valgrind
 
 all: memlock
 
@@ -36,6 +36,21 @@ tests/size-test: tests/size-test.c src/size.o src/size.h
 
 check: memlock $(TEST_PROGS)
 	tests/run.sh
+
+# The whole suite against an ASan+UBSan build: any report fails the test
+# that triggered it (halt_on_error, and UBSan made fatal).
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+memlock-san: $(SRCS) $(HDRS)
+	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(SAN_FLAGS) -o $@ $(SRCS) $(LDLIBS)
+
+sanitize: memlock-san $(TEST_PROGS)
+	MEMLOCK=$(CURDIR)/memlock-san MEMLOCK_SANITIZED=1 \
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=99 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99 tests/run.sh
+
+# Every command under valgrind's memcheck.
+valgrind: memlock $(TEST_PROGS)
+	tests/run.sh tests/memcheck.bats tests/procfs.bats
 
 deps:
 	sh tests/install-deps.sh
@@ -53,7 +68,7 @@ uninstall:
 	      $(DESTDIR)$(FISHCOMPDIR)/memlock.fish
 
 clean:
-	rm -f memlock $(OBJS) $(TEST_PROGS)
+	rm -f memlock memlock-san $(OBJS) $(TEST_PROGS)
 
 tests/procfs-test: tests/procfs-test.c src/procfs.o src/size.o src/procfs.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/procfs-test.c src/procfs.o src/size.o

@@ -102,3 +102,25 @@ int caps_drop_ipc_lock(void)
 	cap_free(c);
 	return rc;
 }
+
+int caps_keep_only(uint64_t keep)
+{
+	cap_t c = cap_get_proc();
+	int rc = 0;
+
+	if (!c)
+		return -errno;
+	for (cap_value_t v = 0; v < (cap_value_t)cap_max_bits(); v++) {
+		if (keep >> v & 1)
+			continue;
+		if (cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) != 0 ||
+		    cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_CLEAR) != 0) {
+			rc = -errno;
+			break;
+		}
+	}
+	if (rc == 0 && (cap_clear_flag(c, CAP_INHERITABLE) != 0 || cap_set_proc(c) != 0))
+		rc = -errno;
+	cap_free(c);
+	return rc;
+}

@@ -31,6 +31,14 @@ int caps_of_pid(int procfd, int pid, struct cap_state *cs);
  * inheritable sets (for a probe that must lack it). */
 int caps_drop_ipc_lock(void);
 
+/*
+ * Keeps only the capabilities in KEEP (a mask of 1 << CAP_*) in this
+ * process's effective and permitted sets, and clears the inheritable set.
+ * The bounding set stays, so that a command run by root still gets root's
+ * powers from exec.
+ */
+int caps_keep_only(uint64_t keep);
+
 /* CAP_IPC_LOCK counts for mlock(): effective, in the initial namespace. */
 bool caps_can_lock(const struct cap_state *cs);
 

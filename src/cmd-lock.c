@@ -396,64 +396,74 @@ static void report(const struct lock_args *a, const struct regions *rs, const ch
 	fflush(stdout);
 }
 
-/* The pidfile: made with O_EXCL|O_NOFOLLOW (never through a planted link,
- * never over a file), removed at exit only if it is still ours. */
+/*
+ * The pidfile: made with O_EXCL|O_NOFOLLOW (never through a planted link,
+ * never over a file), with our pid in it, then closed; remembered by its
+ * absolute path and inode, so that the daemon, having left its directory and
+ * closed every descriptor, removes it at exit only if it is still ours.
+ */
 struct pidfile {
-	int dirfd, fd;
-	char *base;
+	char *path;
+	dev_t dev;
+	ino_t ino;
 };
 
 static int pidfile_create(const char *path, struct pidfile *p)
 {
-	char *copy = strdup(path), *slash;
-	int e;
+	char *copy = strdup(path), *slash, *dir = NULL, buf[32];
+	const char *base;
+	struct stat st;
+	int dirfd = -1, fd = -1, rc = 0, n;
 
-	p->dirfd = p->fd = -1;
-	p->base = NULL;
+	memset(p, 0, sizeof(*p));
 	if (!copy)
 		return -ENOMEM;
 	slash = strrchr(copy, '/');
-	p->base = strdup(slash ? slash + 1 : copy);
+	base = slash ? slash + 1 : copy;
 	if (slash)
 		*(slash == copy ? slash + 1 : slash) = '\0';
-	p->dirfd = open(slash ? copy : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(copy);
-	if (p->dirfd < 0 || !p->base || !*p->base)
-		return p->dirfd < 0 ? -errno : -EINVAL;
-	p->fd = openat(p->dirfd, p->base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		       O_CLOEXEC, 0644);
-	if (p->fd < 0) {
-		e = -errno;
-		close(p->dirfd);
-		p->dirfd = -1;
-		return e;
+	if (!*base)
+		rc = -EINVAL;
+	else if (!(dir = realpath(slash ? copy : ".", NULL)) ||
+		 (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = -errno;
+	else if ((fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			      O_CLOEXEC, 0644)) < 0)
+		rc = -errno;
+	else if (asprintf(&p->path, "%s/%s", strcmp(dir, "/") ? dir : "", base) < 0)
+		rc = -ENOMEM, p->path = NULL;
+	if (fd >= 0) {
+		n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+		if (rc == 0 && (write(fd, buf, (size_t)n) != n || fstat(fd, &st) != 0))
+			rc = -errno;
+		if (rc == 0) {
+			p->dev = st.st_dev;
+			p->ino = st.st_ino;
+		} else {
+			unlinkat(dirfd, base, 0);
+		}
+		close(fd);
 	}
-	return 0;
-}
-
-static int pidfile_write(struct pidfile *p)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d\n", getpid());
-
-	return p->fd >= 0 && write(p->fd, buf, (size_t)n) != n ? -errno : 0;
+	if (dirfd >= 0)
+		close(dirfd);
+	if (rc) {
+		free(p->path);
+		p->path = NULL;
+	}
+	free(dir);
+	free(copy);
+	return rc;
 }
 
 static void pidfile_remove(struct pidfile *p)
 {
-	struct stat mine, now;
+	struct stat now;
 
-	if (p->fd >= 0 && fstat(p->fd, &mine) == 0 &&
-	    fstatat(p->dirfd, p->base, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    mine.st_ino == now.st_ino && mine.st_dev == now.st_dev)
-		unlinkat(p->dirfd, p->base, 0);
-	if (p->fd >= 0)
-		close(p->fd);
-	if (p->dirfd >= 0)
-		close(p->dirfd);
-	free(p->base);
-	p->fd = p->dirfd = -1;
-	p->base = NULL;
+	if (p->path && lstat(p->path, &now) == 0 && now.st_ino == p->ino &&
+	    now.st_dev == p->dev)
+		unlink(p->path);
+	free(p->path);
+	p->path = NULL;
 }
 
 static int pidfile_failed(int rc, const char *path)
@@ -521,7 +531,9 @@ static int daemonize(int *notify)
 	return 0;
 }
 
-/* The daemon, once its report is out: tell the parent, leave the terminal. */
+/* The daemon, once its report is out: tell the parent, leave the terminal,
+ * and close every descriptor it inherited, so that it holds no one's pipe
+ * open (a caller's $(...) would wait for it). */
 static void detach(int notify, int status)
 {
 	unsigned char s = (unsigned char)status;
@@ -537,7 +549,7 @@ static void detach(int notify, int status)
 	}
 	if (write(notify, &s, 1) != 1)
 		_exit(EXIT_UNKNOWN);
-	close(notify);
+	close_range(3, ~0U, 0);
 	if (chdir("/") != 0)
 		_exit(EXIT_UNKNOWN);
 }
@@ -546,7 +558,7 @@ int cmd_lock(int argc, char **argv)
 {
 	struct lock_args a = { .out = { .cols = lock_cols, .ncols = NCOLS } };
 	struct regions rs = { 0 };
-	struct pidfile pf = { .dirfd = -1, .fd = -1 };
+	struct pidfile pf = { .path = NULL };
 	sigset_t set;
 	char holding[64];
 	int status, rc, notify = -1;
@@ -577,9 +589,10 @@ int cmd_lock(int argc, char **argv)
 	for (size_t i = 0; i < rs.n; i++)
 		any |= rs.v[i].locked;
 	report(&a, &rs, any ? holding_text(&a, holding, sizeof(holding)) : "nothing to hold");
-	if (pidfile_write(&pf) != 0)
-		warn("cannot write pidfile '%s'", a.pidfile);
 	if (notify >= 0) {
+		/* What failed to lock has no more use for its descriptor. */
+		for (size_t i = 0; i < rs.n; i++)
+			locker_close_failed(&rs.v[i]);
 		detach(notify, any || status == EXIT_OK ? EXIT_OK : status);
 		notify = -1;
 	}

@@ -17,6 +17,7 @@ struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
+	uint64_t caps;		/* 1 << CAP_*: all it keeps; the rest are dropped */
 };
 
 int cmd_pages(int argc, char **argv);

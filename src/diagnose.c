@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "syscalls.h"
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/utsname.h>
@@ -640,7 +641,7 @@ static int probe_mlockall(const struct diag_facts *f, uint64_t size)
 	    mmap(NULL, want - st.vmsize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
 		 MAP_NORESERVE, -1, 0) == MAP_FAILED)
 		return -5000 - errno;
-	return mlockall(MCL_CURRENT | MCL_ONFAULT) == 0 ? 0 : errno;
+	return sys_mlockall(MCL_CURRENT | MCL_ONFAULT) == 0 ? 0 : errno;
 }
 
 /* In the probe's child: become like F, then try. Returns the errno, or a
@@ -678,7 +679,7 @@ static int probe_child(const struct diag_facts *f, enum diag_mode mode, uint64_t
 	if (now) {
 		p = mmap(NULL, now, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
 			 MAP_NORESERVE, -1, 0);
-		if (p == MAP_FAILED || mlock2(p, now, MLOCK_ONFAULT) != 0)
+		if (p == MAP_FAILED || sys_mlock2(p, now, MLOCK_ONFAULT) != 0)
 			return -4000 - errno;
 	}
 	p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
@@ -686,8 +687,8 @@ static int probe_child(const struct diag_facts *f, enum diag_mode mode, uint64_t
 	if (p == MAP_FAILED)
 		return errno;
 	if (onfault)
-		return mlock2(p, size, MLOCK_ONFAULT) == 0 ? 0 : errno;
-	return mlock(p, size) == 0 ? 0 : errno;
+		return sys_mlock2(p, size, MLOCK_ONFAULT) == 0 ? 0 : errno;
+	return sys_mlock(p, size) == 0 ? 0 : errno;
 }
 
 static const char *probe_stage(int code)

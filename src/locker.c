@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "syscalls.h"
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -136,8 +137,8 @@ int locker_lock(struct region *r, unsigned flags)
 		if (!(flags & LOCK_ONFAULT) && !mostly_cached(r->map, r->map_len))
 			posix_fadvise(r->fd, (off_t)start, (off_t)r->map_len, POSIX_FADV_WILLNEED);
 	}
-	rc = flags & LOCK_ONFAULT ? mlock2(r->map, r->map_len, MLOCK_ONFAULT)
-				  : mlock(r->map, r->map_len);
+	rc = flags & LOCK_ONFAULT ? sys_mlock2(r->map, r->map_len, MLOCK_ONFAULT)
+				  : sys_mlock(r->map, r->map_len);
 	r->ms = now_ms() - t0;
 	if (rc != 0)
 		return r->err = -errno, r->step = flags & LOCK_ONFAULT ? "mlock2" : "mlock", r->err;
@@ -150,10 +151,18 @@ int locker_lock(struct region *r, unsigned flags)
 	return 0;
 }
 
+void locker_close_failed(struct region *r)
+{
+	if (!r->locked && r->fd >= 0) {
+		close(r->fd);
+		r->fd = -1;
+	}
+}
+
 void locker_unlock(struct region *r)
 {
 	if (r->locked && r->map) {
-		munlock(r->map, r->map_len);
+		sys_munlock(r->map, r->map_len);
 		r->locked = false;
 		r->released = true;
 	}

@@ -36,6 +36,9 @@ int locker_anon(uint64_t size, struct region *r);
 /* Maps and locks R; the time it took goes in R->ms. */
 int locker_lock(struct region *r, unsigned flags);
 
+/* Closes the descriptor of an R that did not lock (nothing else changes). */
+void locker_close_failed(struct region *r);
+
 /* Unlocks R, keeping what the report needs. */
 void locker_unlock(struct region *r);
 

@@ -1,8 +1,11 @@
 /* memlock: global options, the command table, dispatch, exit policy. */
 #define _GNU_SOURCE
+#include "caps.h"
 #include "commands.h"
 
 #include <err.h>
+#include <linux/capability.h>
+#include <sys/auxv.h>
 #include <errno.h>
 #include <locale.h>
 #include <stdio.h>
@@ -16,13 +19,28 @@
 
 const char *argp_program_version = "memlock " MEMLOCK_VERSION;
 
+#define CAP(c) (UINT64_C(1) << (c))
+
+/*
+ * The capabilities each command keeps; every other one is dropped before it
+ * runs.  Reading another user's /proc/PID/smaps, maps or root needs
+ * CAP_SYS_PTRACE; reading files the user may not needs CAP_DAC_READ_SEARCH;
+ * another user's limits, or a hard limit raised, CAP_SYS_RESOURCE; locking
+ * beyond RLIMIT_MEMLOCK, CAP_IPC_LOCK (and a probe copying a process that
+ * has it).
+ */
 const struct command commands[] = {
-	{ "lock", cmd_lock, "lock files or anonymous memory into RAM and hold them" },
-	{ "pages", cmd_pages, "show the page-rounding math of mlock(ADDR, LEN)" },
-	{ "status", cmd_status, "show what processes have locked, and the totals" },
-	{ "limit", cmd_limit, "read, set or raise RLIMIT_MEMLOCK, or run a command under it" },
-	{ "doctor", cmd_doctor, "say whether a lock would succeed, why not, and how to fix it" },
-	{ NULL, NULL, NULL }
+	{ "lock", cmd_lock, "lock files or anonymous memory into RAM and hold them",
+	  CAP(CAP_IPC_LOCK) | CAP(CAP_DAC_READ_SEARCH) },
+	{ "pages", cmd_pages, "show the page-rounding math of mlock(ADDR, LEN)", 0 },
+	{ "status", cmd_status, "show what processes have locked, and the totals",
+	  CAP(CAP_SYS_PTRACE) | CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_RESOURCE) },
+	{ "limit", cmd_limit, "read, set or raise RLIMIT_MEMLOCK, or run a command under it",
+	  CAP(CAP_SYS_RESOURCE) },
+	{ "doctor", cmd_doctor, "say whether a lock would succeed, why not, and how to fix it",
+	  CAP(CAP_SYS_PTRACE) | CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_RESOURCE) |
+	  CAP(CAP_IPC_LOCK) },
+	{ NULL, NULL, NULL, 0 }
 };
 
 static const struct command *command_find(const char *name)
@@ -148,6 +166,16 @@ int main(int argc, char **argv)
 	const struct command *c;
 	char *name;
 
+	/* Messages say "memlock:" however it was called (a path, a copy). */
+	program_invocation_name = program_invocation_short_name = (char *)"memlock";
+	argv[0] = program_invocation_name;
+	/* Set-user-ID would lend root's power to whoever runs it.  File
+	 * capabilities also set AT_SECURE, and are the supported way. */
+	if (getauxval(AT_SECURE) && (getuid() != geteuid() || getgid() != getegid())) {
+		warnx("refusing to run set-user-ID or set-group-ID; grant capabilities "
+		      "instead (setcap cap_ipc_lock+ep), see memlock(1)");
+		return EXIT_USAGE;
+	}
 	setlocale(LC_ALL, "");
 	argp_err_exit_status = EXIT_USAGE;
 	atexit(close_stdout);
@@ -158,5 +186,8 @@ int main(int argc, char **argv)
 	if (asprintf(&name, "memlock %s", c->name) < 0)
 		err(EXIT_UNKNOWN, "out of memory");
 	argv[g.cmd_index] = name;
+	/* Least privilege: drop what the command does not need.  Failing to
+	 * drop (no libcap support) leaves fewer guarantees, not a wrong answer. */
+	caps_keep_only(c->caps);
 	return c->fn(argc - g.cmd_index, argv + g.cmd_index);
 }

@@ -11,6 +11,7 @@ vg() {
 
 setup() {
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	[ -z "${MEMLOCK_SANITIZED:-}" ] || skip "valgrind cannot run the ASan build (make sanitize checks it instead)"
 }
 
 @test "memcheck: pages, text, JSON, raw, all columns" {
