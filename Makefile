@@ -21,7 +21,7 @@ OBJS := $(SRCS:.c=.o)
 HDRS := $(wildcard src/*.h)
 TEST_PROGS := tests/size-test tests/procfs-test tests/helpers/mlock-probe tests/helpers/lock-helper
 
-.PHONY: all check install uninstall clean deps bench sanitize valgrind
+.PHONY: all check install uninstall clean deps bench sanitize valgrind fuzz
 
 all: memlock
 
@@ -51,6 +51,11 @@ sanitize: memlock-san $(TEST_PROGS)
 # Every command under valgrind's memcheck.
 valgrind: memlock $(TEST_PROGS)
 	tests/run.sh tests/memcheck.bats tests/procfs.bats
+
+# The libFuzzer harnesses (clang), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 10
+fuzz:
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 deps:
 	sh tests/install-deps.sh

@@ -30,6 +30,15 @@ uint64_t size_arg_or_exit(const char *s, unsigned flags, const char *what)
 	return v;
 }
 
+int pid_arg_or_exit(const char *s)
+{
+	uint64_t v;
+
+	if (number_parse(s, 1, INT32_MAX, &v) != 0)
+		usage_error("invalid pid '%s': not a positive decimal number", s);
+	return (int)v;
+}
+
 /* Finds the option NAME (long, LEN chars, or a prefix getopt would take)
  * or KEY (short) in ARGP. */
 static const struct argp_option *option_find(const struct argp *argp,

@@ -68,11 +68,7 @@ static error_t doctor_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->out;
 		break;
-	case 'p':
-		if (number_parse(arg, 1, INT32_MAX, &v) != 0)
-			usage_error("invalid pid '%s': not a positive decimal number", arg);
-		a->pid = (int)v;
-		break;
+	case 'p': a->pid = pid_arg_or_exit(arg); break;
 	case OPT_MODE:
 		for (v = 0; v < 4 && strcmp(arg, modes[v]) != 0; v++)
 			;
@@ -117,6 +113,14 @@ struct probe {
 	char why[256];
 };
 
+static void print_escaped(const char *prefix, const char *text)
+{
+	char *e = out_escape(text);
+
+	printf("%s%s\n", prefix, e ? e : "?");
+	free(e);
+}
+
 static void print_text(const struct doctor_args *a, const struct diag_facts *f,
 		       const struct diag_report *r, const struct probe *p, struct out *out)
 {
@@ -134,17 +138,23 @@ static void print_text(const struct doctor_args *a, const struct diag_facts *f,
 	out_print(out);
 	if (a->out.raw || a->out.noheadings)
 		return;
-	printf("\nverdict: %s\n", r->verdict);
+	/* Names of processes, units and cgroups are in these sentences:
+	 * escaped, as in the table. */
+	print_escaped("\nverdict: ", r->verdict);
 	if (p->ran && p->copied)
 		printf("probe: a child with the same soft limit and capabilities got %s: %s\n",
 		       diag_errno_name(p->err), p->err == r->err ? "agrees" :
 		       "DISAGREES with the prediction");
 	else if (p->ran)
-		printf("probe: not run: %s\n", p->why);
+		print_escaped("probe: not run: ", p->why);
 	if (r->nremedies)
 		printf("\nremedies, most specific first:\n");
-	for (int i = 0; i < r->nremedies; i++)
-		printf("  %d. %s\n", i + 1, r->remedies[i]);
+	for (int i = 0; i < r->nremedies; i++) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "  %d. ", i + 1);
+		print_escaped(n, r->remedies[i]);
+	}
 }
 
 static void print_json(const struct diag_facts *f, const struct diag_report *r,

@@ -86,17 +86,12 @@ static void set_arg(struct limit_args *a, char *arg)
 static error_t limit_parse(int key, char *arg, struct argp_state *state)
 {
 	struct limit_args *a = state->input;
-	uint64_t v;
 
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->out;
 		break;
-	case 'p':
-		if (number_parse(arg, 1, INT32_MAX, &v) != 0)
-			usage_error("invalid pid '%s': not a positive decimal number", arg);
-		a->pid = (int)v;
-		break;
+	case 'p': a->pid = pid_arg_or_exit(arg); break;
 	case OPT_SET: set_arg(a, arg); break;
 	case OPT_RAISE: a->raise = true; break;
 	case OPT_MIN:

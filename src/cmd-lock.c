@@ -276,6 +276,15 @@ static int collect(const struct lock_args *a, struct regions *rs)
 	return status;
 }
 
+/* Sentences that may hold names of units and cgroups: escaped. */
+static void warn_escaped(const char *prefix, const char *text)
+{
+	char *e = out_escape(text);
+
+	warnx("%s%s", prefix, e ? e : "?");
+	free(e);
+}
+
 /* The errno, its cause and the remedy, from the engine behind `doctor`. */
 static void explain(const struct region *r, bool onfault)
 {
@@ -293,14 +302,14 @@ static void explain(const struct region *r, bool onfault)
 	diag_evaluate(&f, onfault ? MODE_ONFAULT : MODE_MLOCK, true, r->map_len, &rep);
 	for (int i = 0; i < rep.nchecks; i++)
 		if (rep.checks[i].result == DIAG_FAIL)
-			warnx("why: %s", rep.checks[i].detail);
+			warn_escaped("why: ", rep.checks[i].detail);
 	if (rep.err == 0 && r->err == -ENOMEM)
 		warnx("why: the limit allows it, so the kernel could not map or populate the "
 		      "range (a file truncated meanwhile, or no memory)");
 	else if (rep.err == 0 && r->err == -EAGAIN)
 		warnx("why: some pages could not be locked: memory is short");
 	for (int i = 0; i < rep.nremedies && n < 3; i++, n++)
-		warnx("fix: %s", rep.remedies[i]);
+		warn_escaped("fix: ", rep.remedies[i]);
 	close(procfd);
 }
 

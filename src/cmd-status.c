@@ -72,15 +72,6 @@ static const struct argp_option status_options[] = {
 	{ 0 }
 };
 
-static int pid_arg_or_exit(const char *s)
-{
-	uint64_t v;
-
-	if (number_parse(s, 1, INT32_MAX, &v) != 0)
-		usage_error("invalid pid '%s': not a positive decimal number", s);
-	return (int)v;
-}
-
 static error_t status_parse(int key, char *arg, struct argp_state *state)
 {
 	struct status_args *a = state->input;

@@ -42,5 +42,6 @@ void usage_error(const char *fmt, ...)
 
 /* Parsers for operands that end the program on bad input, naming WHAT. */
 uint64_t size_arg_or_exit(const char *s, unsigned flags, const char *what);
+int pid_arg_or_exit(const char *s);
 
 #endif

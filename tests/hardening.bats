@@ -91,3 +91,14 @@ teardown() {
 		assert_equal "$stderr" "memlock: write error: No space left on device"
 	done
 }
+
+@test "doctor escapes a process name in its table, verdict and remedies" {
+	pick_limits
+	start_helper prlimit --memlock=$LIM_SOFT:$LIM_HARD "${NOBODY[@]}" "$(helper)" --name $'ev\e[2J\nil'
+	run -1 "$MEMLOCK" doctor -p "$HELPER_PID" 1G
+	[[ $output != *$'\e'* ]] || fail "a raw ESC reached the terminal"
+	assert_output --partial 'verdict: would fail: mlock() returns ENOMEM in pid '"$HELPER_PID"' (ev\x1b[2J\x0ail)'
+	run -1 "$MEMLOCK" doctor -J -p "$HELPER_PID" 1G
+	run jq -r '.verdict[0].command' <<<"$output"
+	assert_output $'ev\e[2J\nil'
+}
