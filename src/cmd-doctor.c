@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { COL_CHECK, COL_RESULT, COL_DETAIL, NCOLS };
 
@@ -217,9 +218,11 @@ int cmd_doctor(int argc, char **argv)
 	if (procfd < 0)
 		errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
 	rc = diag_gather(procfd, a.pid, &f);
+	close(procfd);
 	if (rc) {
 		warnx("cannot examine pid %d: %s", a.pid ? a.pid : 0,
 		      rc == -ESRCH ? "no such process" : strerror(-rc));
+		out_free(&out);
 		return EXIT_UNKNOWN;
 	}
 	diag_evaluate(&f, a.mode, a.has_size, a.size, &r);

@@ -285,17 +285,21 @@ int cmd_limit(int argc, char **argv)
 	if (rc) {
 		warnx("cannot read the limits of %s: %s", t.who,
 		      rc == -ESRCH ? "no such process" : strerror(-rc));
-		return EXIT_UNKNOWN;
+		status = EXIT_UNKNOWN;
+		goto out;
 	}
 	t.now = t.old;
 	if (change) {
 		if ((status = apply(&a, &t)) != EXIT_OK)
-			return status;
+			goto out;
 		if (rlimit_get(procfd, t.pid, &t.now) != 0)
 			t.now = t.old;
 	}
 	limit_row(&out, &t, change);
 	out_print(&out);
+	status = check_min(&a, &t);
+out:
 	out_free(&out);
-	return check_min(&a, &t);
+	close(procfd);
+	return status;
 }

@@ -625,22 +625,36 @@ const char *diag_errno_name(int err)
 	return n ? n : "?";
 }
 
-/* mlockall(MCL_CURRENT) is checked against the whole VmSize: grow ours,
- * with address space that costs nothing (PROT_NONE), to the target's plus
- * SIZE, then ask. */
+/*
+ * mlockall(MCL_CURRENT) passes when total_vm <= the limit.  The child has its
+ * own size C and must answer for the target's T plus SIZE: below that it
+ * grows, with address space that costs nothing (PROT_NONE); above it, it
+ * takes the limit L + (C - T - SIZE) instead, for C <= L + C - T - SIZE
+ * exactly when T + SIZE <= L.  The real call still decides.
+ */
 static int probe_mlockall(const struct diag_facts *f, uint64_t size)
 {
 	struct proc_status st;
+	struct rlimit rl;
 	int procfd = procfs_open(PROCFS_ROOT);
-	uint64_t want = f->st.vmsize + size;
+	uint64_t want = pages_of(f, f->st.vmsize + size) * f->page_size, mine;
 
 	if (procfd < 0 || procfs_read_status(procfd, getpid(), &st) != 0)
 		return -5000 - EIO;
 	close(procfd);
-	if (want > st.vmsize &&
-	    mmap(NULL, want - st.vmsize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-		 MAP_NORESERVE, -1, 0) == MAP_FAILED)
-		return -5000 - errno;
+	mine = pages_of(f, st.vmsize) * f->page_size;
+	if (want > mine) {
+		if (mmap(NULL, want - mine, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_NORESERVE, -1, 0) == MAP_FAILED)
+			return -5000 - errno;
+	} else if (f->lim.soft != SIZE_UNLIMITED && !caps_can_lock(&f->caps)) {
+		getrlimit(RLIMIT_MEMLOCK, &rl);
+		rl.rlim_cur = f->lim.soft + (mine - want);
+		if (rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+			return -7000 - errno;
+	}
 	return sys_mlockall(MCL_CURRENT | MCL_ONFAULT) == 0 ? 0 : errno;
 }
 
@@ -698,6 +712,8 @@ static const char *probe_stage(int code)
 	case 2: return "could not drop CAP_IPC_LOCK in the probe";
 	case 3: return "could not create a System V segment";
 	case 4: return "could not lock the target's current VmLck in the probe";
+	case 7: return "could not give the probe the limit that stands for the target's "
+		       "(its own address space is larger, and that needs CAP_SYS_RESOURCE)";
 	default: return "could not grow the probe to the target's VmSize";
 	}
 }
