@@ -244,6 +244,18 @@ mkfile() {
 	assert_equal "$LOCK_RC" 0
 }
 
+@test "lock: a held file replaced by another keeps the old one locked" {
+	mkfile "$D/r" 1048576
+	start_lock :: "$D/r"
+	mkfile "$D/r.new" 4096
+	mv "$D/r.new" "$D/r"
+	sleep 0.1
+	[ -e "/proc/$HOLDER" ] || fail "the holder died"
+	assert_equal "$(proc_bytes "$HOLDER" VmLck)" 1048576
+	end_lock TERM
+	assert_equal "$LOCK_RC" 0
+}
+
 @test "lock: a storm of signals ends it once, cleanly" {
 	mkfile "$D/f" 8192
 	start_lock :: --pidfile "$D/pid" "$D/f"
