@@ -219,6 +219,15 @@ int cmd_doctor(int argc, char **argv)
 		errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
 	rc = diag_gather(procfd, a.pid, &f);
 	close(procfd);
+	if (rc == -EFAULT) {
+		char *name = out_escape(f.name);
+
+		warnx("pid %d (%s) has no address space (a kernel thread, or a zombie): "
+		      "there is nothing it could lock", a.pid, name ? name : "?");
+		free(name);
+		out_free(&out);
+		return EXIT_UNKNOWN;
+	}
 	if (rc) {
 		warnx("cannot examine pid %d: %s", a.pid ? a.pid : 0,
 		      rc == -ESRCH ? "no such process" : strerror(-rc));

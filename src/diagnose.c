@@ -189,6 +189,9 @@ int diag_gather(int procfd, int pid, struct diag_facts *f)
 		return rc;
 	snprintf(f->name, sizeof(f->name), "%s", f->st.name);
 	f->uid = f->st.uid;
+	/* No Vm* lines: a kernel thread, or a zombie; no memory to lock. */
+	if (!(f->st.have & PS_VMSIZE))
+		return -EFAULT;
 	rc = rlimit_get(procfd, pid, &f->lim);
 	if (rc)
 		return rc;

@@ -68,7 +68,8 @@ struct diag_report {
 	int nremedies;
 };
 
-/* Reads everything the checks need about PID (0: this process). */
+/* Reads everything the checks need about PID (0: this process); -EFAULT
+ * for a process with no address space (a kernel thread, a zombie). */
 int diag_gather(int procfd, int pid, struct diag_facts *f);
 
 void diag_evaluate(const struct diag_facts *f, enum diag_mode mode, bool has_size,

@@ -326,6 +326,14 @@ AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
 	assert_equal "$stderr" "memlock: cannot examine pid $gone: no such process"
 }
 
+@test "doctor: a kernel thread has nothing to lock: exit 3, said" {
+	local kt=2	# kthreadd
+	grep -q '^VmSize:' /proc/$kt/status && skip "pid 2 is not a kernel thread here"
+	run -3 --separate-stderr memlock doctor -p "$kt" 4K
+	assert_equal "$stderr" "memlock: pid $kt ($(awk '$1 == "Name:" { print $2 }' /proc/$kt/status)) has no address space (a kernel thread, or a zombie): there is nothing it could lock"
+	assert_equal "$output" ""
+}
+
 @test "doctor: bad input exits 2 with one line" {
 	run -2 --separate-stderr memlock doctor 64Q
 	assert_equal "$stderr" "memlock: invalid size '64Q': not a number with an optional unit"
