@@ -158,6 +158,26 @@ static struct region *regions_add(struct regions *rs)
 	return &rs->v[rs->n++];
 }
 
+/* The same bytes of the same file already collected (named twice, reached
+ * through overlapping directories, or a hard link)? */
+static bool regions_have(const struct regions *rs, const struct region *r)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].fd >= 0 && rs->v[i].dev == r->dev && rs->v[i].ino == r->ino &&
+		    rs->v[i].offset == r->offset && rs->v[i].len == r->len)
+			return true;
+	return false;
+}
+
+/* Keeps R unless it is already there, which would lock and charge it twice. */
+static void regions_keep(struct regions *rs, struct region *r)
+{
+	if (regions_have(rs, r))
+		locker_release(r);
+	else
+		*regions_add(rs) = *r;
+}
+
 static void regions_release(struct regions *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
@@ -237,7 +257,7 @@ static int walk_one(const char *path, const struct stat *st, int type, struct FT
 		locker_release(&r);
 		return 0;
 	}
-	*regions_add(walk_regions) = r;
+	regions_keep(walk_regions, &r);
 	return 0;
 }
 
@@ -247,6 +267,24 @@ static int collect(const struct lock_args *a, struct regions *rs)
 	int status = EXIT_OK;
 
 	if (a->anon) {
+		struct meminfo mi;
+		int procfd = procfs_open(PROCFS_ROOT);
+		char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
+
+		/* Past what is free, mlock() faults memory in until the OOM
+		 * killer picks victims, anywhere on the machine: refuse.  With
+		 * --onfault nothing is faulted in now. */
+		if (!a->onfault && procfd >= 0 && procfs_read_meminfo(procfd, &mi) == 0 &&
+		    (mi.have & MI_AVAILABLE) && a->anon_size > mi.available) {
+			warnx("refusing to lock %s of anonymous memory: only %s is available "
+			      "(MemAvailable), and faulting in more would set off the OOM "
+			      "killer; see 'memlock doctor %s'", size_format(a->anon_size, false, b1),
+			      size_format(mi.available, false, b2), size_format(a->anon_size, false, b1));
+			close(procfd);
+			return EXIT_REFUSED;
+		}
+		if (procfd >= 0)
+			close(procfd);
 		locker_anon(a->anon_size, regions_add(rs));
 		return EXIT_OK;
 	}
@@ -271,7 +309,7 @@ static int collect(const struct lock_args *a, struct regions *rs)
 			locker_release(&r);
 			continue;
 		}
-		*regions_add(rs) = r;
+		regions_keep(rs, &r);
 	}
 	return status;
 }

@@ -47,6 +47,8 @@ int locker_open(const char *path, uint64_t offset, uint64_t len, struct region *
 	if (!S_ISREG(st.st_mode))
 		return r->err = -EINVAL;
 	r->file_size = (uint64_t)st.st_size;
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
 	if (r->file_size == 0)
 		return r->err = -ENODATA;
 	if (len == 0 && offset < r->file_size)

@@ -12,6 +12,8 @@ struct region {
 	char *name;		/* the path, or "anonymous" (malloc'd) */
 	int fd;			/* -1 once mapped, or for anonymous memory */
 	uint64_t file_size;
+	dev_t dev;		/* the file, to find it named twice */
+	ino_t ino;
 	uint64_t offset, len;	/* the bytes asked for */
 	void *map;		/* the mapping, from offset rounded down */
 	size_t map_len;

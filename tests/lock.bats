@@ -343,6 +343,31 @@ mkfile() {
 	assert_output "$D/f 8192 2 number locked 1 8192"
 }
 
+@test "lock --anon beyond MemAvailable is refused before the OOM killer is woken" {
+	local avail
+	avail=$(($(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) * 1024))
+	run -1 --separate-stderr memlock lock -t 0 --anon $((avail + 1073741824))
+	assert_equal "$output" ""
+	assert_regex "$stderr" "^memlock: refusing to lock [0-9.]+[GT] of anonymous memory: only [0-9.]+[GM] is available \(MemAvailable\), and faulting in more would set off the OOM killer; see 'memlock doctor [0-9.]+[GT]'$"
+	# With --onfault nothing is faulted in: allowed, and charged whole.
+	run -0 memlock lock -t 0 -J --onfault --anon $((avail + 1073741824))
+	run jq -r '.summary[0].vmlck' <<<"$output"
+	assert_output "$((avail + 1073741824))"
+}
+
+@test "lock: the same file named twice, or through a hard link, is locked once" {
+	mkfile "$D/once" 8192
+	ln "$D/once" "$D/link"
+	mkdir "$D/dir"
+	ln "$D/once" "$D/dir/again"
+	start_lock :: "$D/once" "$D/once" "$D/link" -r "$D/dir"
+	assert_equal "$(proc_bytes "$HOLDER" VmLck)" 8192
+	run -0 grep -c ' locked$' "$HOUT"
+	assert_output 1
+	end_lock TERM
+	assert_equal "$LOCK_RC" 0
+}
+
 @test "lock: bad input exits 2 with one line" {
 	run -2 --separate-stderr memlock lock
 	assert_equal "$stderr" "memlock: lock needs a FILE or --anon SIZE; see 'memlock lock --help'"

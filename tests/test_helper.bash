@@ -104,8 +104,11 @@ stop_helpers() {
 }
 
 # A field of /proc/PID/status in bytes: proc_bytes PID VmLck
+# (multiplied in bash: mawk prints integers past 2^31 as 1.2e+10).
 proc_bytes() {
-	awk -v k="$2:" '$1 == k { print $2 * 1024 }' "/proc/$1/status"
+	local kb
+	kb=$(awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status")
+	[ -n "$kb" ] && echo $((kb * 1024))
 }
 
 # The setpriv line that drops root to nobody with no capabilities at all.
