@@ -161,16 +161,12 @@ static void print_text(const struct doctor_args *a, const struct diag_facts *f,
 static void print_json(const struct diag_facts *f, const struct diag_report *r,
 		       const struct probe *p, struct out *checks)
 {
-	struct out_opts o = *checks->opts;
 	struct out v, rem;
 	struct out *all[3] = { checks, &v, &rem };
 	struct libscols_line *ln;
-	const char *bad;
 
-	o.list = NULL;
-	o.all = true;
-	if (out_init(&v, &o, verdict_cols, NVCOLS, "", "verdict", &bad) != 0 ||
-	    out_init(&rem, &o, remedy_cols, 1, "", "remedies", &bad) != 0)
+	if (out_init_side(&v, checks, verdict_cols, NVCOLS, "verdict") != 0 ||
+	    out_init_side(&rem, checks, remedy_cols, 1, "remedies") != 0)
 		errx(EXIT_UNKNOWN, "cannot set up the tables");
 	ln = out_line(&v);
 	out_str(&v, ln, VCOL_RESULT, r->err ? "fail" : "ok");

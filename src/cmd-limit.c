@@ -250,9 +250,7 @@ static void limit_row(struct out *out, const struct target *t, bool changed)
 	out_limit(out, ln, COL_HARD, t->now.hard);
 	if (t->have_st) {
 		out_size(out, ln, COL_VMLCK, t->st.vmlck);
-		if (t->now.soft && t->now.soft != SIZE_UNLIMITED)
-			out_u64(out, ln, COL_USE, (uint64_t)((long double)t->st.vmlck * 100 /
-							     t->now.soft + 0.5L));
+		out_percent(out, ln, COL_USE, t->st.vmlck, t->now.soft);
 	}
 	out_str(out, ln, COL_SOURCE, rlimit_source_name(t->now.source));
 }

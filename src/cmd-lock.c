@@ -384,7 +384,6 @@ static void report(const struct lock_args *a, const struct regions *rs, const ch
 {
 	struct out out, sum;
 	struct out *both[2] = { &out, &sum };
-	struct out_opts so = a->out;
 	static const struct out_col sum_cols[] = {
 		{ "PID", 0, 0, OUT_NUM, "" }, { "REGIONS", 0, 0, OUT_NUM, "" },
 		{ "BYTES", 0, 0, OUT_SIZE, "" }, { "TIME", 0, 0, OUT_NUM, "" },
@@ -424,9 +423,7 @@ static void report(const struct lock_args *a, const struct regions *rs, const ch
 			       (unsigned long long)locked, locked == 1 ? "" : "s", ms, getpid(),
 			       size_format(own_vmlck(), a->out.bytes, b2), holding);
 	} else {
-		so.list = NULL;
-		so.all = true;
-		if (out_init(&sum, &so, sum_cols, 6, "", "summary", &bad) != 0)
+		if (out_init_side(&sum, &out, sum_cols, 6, "summary") != 0)
 			errx(EXIT_UNKNOWN, "cannot set up the summary");
 		ln = out_line(&sum);
 		out_u64(&sum, ln, 0, (uint64_t)getpid());

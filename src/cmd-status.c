@@ -212,9 +212,7 @@ static void status_row(struct out *out, const struct row *r)
 	if (r->have_lim) {
 		out_limit(out, ln, COL_LIMIT, r->lim.soft);
 		out_limit(out, ln, COL_HARD, r->lim.hard);
-		if (r->lim.soft != SIZE_UNLIMITED && r->lim.soft > 0)
-			out_u64(out, ln, COL_USE, (uint64_t)((long double)st->vmlck * 100 /
-							     r->lim.soft + 0.5L));
+		out_percent(out, ln, COL_USE, st->vmlck, r->lim.soft);
 	} else if (!out->opts->json) {
 		out_str(out, ln, COL_LIMIT, "-");
 		out_str(out, ln, COL_HARD, "-");
@@ -278,15 +276,11 @@ static void print_summary_text(const struct totals *t, bool bytes)
 
 static void print_summary_json(struct out *main_out, const struct totals *t)
 {
-	struct out_opts o = *main_out->opts;
 	struct out sum;
 	struct out *both[2] = { main_out, &sum };
 	struct libscols_line *ln;
-	const char *bad;
 
-	o.list = NULL;
-	o.all = true;
-	if (out_init(&sum, &o, summary_cols, NSCOLS, "", "summary", &bad) != 0)
+	if (out_init_side(&sum, main_out, summary_cols, NSCOLS, "summary") != 0)
 		errx(EXIT_UNKNOWN, "cannot set up the summary table");
 	ln = out_line(&sum);
 	out_u64(&sum, ln, SCOL_PROCESSES, t->processes);

@@ -165,6 +165,22 @@ int out_init(struct out *out, const struct out_opts *opts,
 	return 0;
 }
 
+int out_init_side(struct out *side, const struct out *main,
+		  const struct out_col *cols, int ncols, const char *name)
+{
+	struct out_opts o = *main->opts;
+	const char *bad;
+	int rc;
+
+	o.list = NULL;
+	o.all = true;
+	rc = out_init(side, &o, cols, ncols, "", name, &bad);
+	/* out_init() keeps a pointer: to the copy that lives in SIDE. */
+	side->own = o;
+	side->opts = &side->own;
+	return rc;
+}
+
 bool out_has(const struct out *out, int col)
 {
 	return col >= 0 && col < OUT_MAXCOLS && out->map[col] >= 0;
@@ -252,6 +268,13 @@ void out_limit(struct out *out, struct libscols_line *ln, int col, uint64_t v)
 		out_size(out, ln, col, v);
 	else if (out_has(out, col) && !out->opts->json)
 		set_cell(out, ln, col, strdup(limit_format(v, false, buf)));
+}
+
+void out_percent(struct out *out, struct libscols_line *ln, int col, uint64_t part,
+		 uint64_t whole)
+{
+	if (whole && whole != SIZE_UNLIMITED)
+		out_u64(out, ln, col, (uint64_t)((long double)part * 100 / whole + 0.5L));
 }
 
 void out_bool(struct out *out, struct libscols_line *ln, int col, bool v)

@@ -44,6 +44,7 @@ struct out {
 	const struct out_col *cols;
 	const struct out_opts *opts;
 	int map[OUT_MAXCOLS];	/* column id -> libsmartcols column, or -1 */
+	struct out_opts own;	/* a side table's copy of the options */
 };
 
 /*
@@ -55,6 +56,10 @@ struct out {
 int out_init(struct out *out, const struct out_opts *opts,
 	     const struct out_col *cols, int ncols, const char *defaults,
 	     const char *name, const char **bad);
+/* A table printed beside MAIN in JSON (a summary, a verdict): MAIN's
+ * options, every column, -o aside. */
+int out_init_side(struct out *side, const struct out *main,
+		  const struct out_col *cols, int ncols, const char *name);
 bool out_has(const struct out *out, int col);
 struct libscols_line *out_line(struct out *out);
 void out_str(struct out *out, struct libscols_line *ln, int col, const char *s);
@@ -68,6 +73,9 @@ void out_double(struct out *out, struct libscols_line *ln, int col, double v,
 void out_size(struct out *out, struct libscols_line *ln, int col, uint64_t v);
 /* A limit: like out_size(), "unlimited" in text and null in JSON. */
 void out_limit(struct out *out, struct libscols_line *ln, int col, uint64_t v);
+/* PART as a rounded percentage of WHOLE; empty when WHOLE is 0 or unlimited. */
+void out_percent(struct out *out, struct libscols_line *ln, int col, uint64_t part,
+		 uint64_t whole);
 void out_bool(struct out *out, struct libscols_line *ln, int col, bool v);
 int out_print(struct out *out);
 
