@@ -1,9 +1,9 @@
 /* Command-line plumbing shared by every command: argp with one-line errors. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "msg.h"
 #include "size.h"
 
-#include <err.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@ void usage_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarnx(fmt, ap);
+	msg_vwarnx(fmt, ap);
 	va_end(ap);
 	exit(EXIT_USAGE);
 }
@@ -39,32 +39,49 @@ int pid_arg_or_exit(const char *s)
 	return (int)v;
 }
 
-/* Finds the option NAME (long, LEN chars, or a prefix getopt would take)
- * or KEY (short) in ARGP. */
-static const struct argp_option *option_find(const struct argp *argp,
-					     const char *name, size_t len,
-					     int key)
+/* Every option of ARGP and its children, in order, to F. */
+static void option_each(const struct argp *argp,
+			void (*f)(const struct argp_option *o, void *data), void *data)
 {
-	const struct argp_option *prefix = NULL;
-
 	for (const struct argp_option *o = argp->options;
-	     o && (o->name || o->key || o->doc); o++) {
-		if (name && o->name && strncmp(o->name, name, len) == 0) {
-			if (strlen(o->name) == len)
-				return o;
-			prefix = prefix ? prefix : o;
-		}
-		if (!name && key && o->key == key && !(o->flags & OPTION_DOC))
-			return o;
-	}
-	for (const struct argp_child *c = argp->children; c && c->argp; c++) {
-		const struct argp_option *o = option_find(c->argp, name, len, key);
+	     o && (o->name || o->key || o->doc); o++)
+		if (!(o->flags & OPTION_DOC))
+			f(o, data);
+	for (const struct argp_child *c = argp->children; c && c->argp; c++)
+		option_each(c->argp, f, data);
+}
 
-		if (o && (!name || strlen(o->name) == len))
-			return o;
-		prefix = prefix ? prefix : o;
+struct option_query {
+	const char *name;	/* a long name, LEN chars, or NULL */
+	size_t len;
+	int key;		/* a short option */
+	const struct argp_option *exact, *prefix[8];
+	int nprefix;
+};
+
+static void option_match(const struct argp_option *o, void *data)
+{
+	struct option_query *q = data;
+
+	if (q->name && o->name && strncmp(o->name, q->name, q->len) == 0) {
+		if (strlen(o->name) == q->len)
+			q->exact = o;
+		else if (q->nprefix < 8)
+			q->prefix[q->nprefix++] = o;
 	}
-	return prefix;
+	if (!q->name && q->key && o->key == q->key && !q->exact)
+		q->exact = o;
+}
+
+/* The option that NAME (or a prefix getopt would take) or KEY means; for
+ * a prefix of several, NULL with Q->nprefix > 1. */
+static const struct argp_option *option_find(const struct argp *argp,
+					     struct option_query *q)
+{
+	option_each(argp, option_match, q);
+	if (q->exact)
+		return q->exact;
+	return q->nprefix == 1 ? q->prefix[0] : NULL;
 }
 
 /* What is wrong with TOKEN as an option of ARGP, in BUF; NULL if nothing. */
@@ -75,10 +92,17 @@ static const char *option_problem(const struct argp *argp, const char *token,
 
 	if (strncmp(token, "--", 2) == 0 && token[2]) {
 		const char *name = token + 2;
-		size_t n = strcspn(name, "=");
+		size_t n = strcspn(name, "="), used;
+		struct option_query q = { .name = name, .len = n };
 
-		o = option_find(argp, name, n, 0);
-		if (!o)
+		o = option_find(argp, &q);
+		if (!o && q.nprefix > 1) {
+			used = (size_t)snprintf(buf, len, "option '--%.*s' is ambiguous; "
+						"possibilities:", (int)n, name);
+			for (int i = 0; i < q.nprefix && used < len; i++)
+				used += (size_t)snprintf(buf + used, len - used, " '--%s'",
+							 q.prefix[i]->name);
+		} else if (!o)
 			snprintf(buf, len, "unknown option '--%.*s'", (int)n, name);
 		else if (o->arg && name[n] != '=')
 			snprintf(buf, len, "option '--%s' needs a value", o->name);
@@ -96,7 +120,9 @@ static const char *option_problem(const struct argp *argp, const char *token,
 		return buf;
 	}
 	for (const char *p = token + 1; *p; p++) {
-		o = option_find(argp, NULL, 0, (unsigned char)*p);
+		struct option_query q = { .key = (unsigned char)*p };
+
+		o = option_find(argp, &q);
 		if (!o) {
 			snprintf(buf, len, "unknown option '-%c'", *p);
 			return buf;
@@ -118,11 +144,12 @@ struct cli_wrap {
 
 enum { OPT_USAGE = 0x7f00 };
 
-/* These shadow argp's own --help and --usage, which come later in its
- * option list; argp's stay visible in the help text. */
+/* argp's own -?/--help, --usage and -V/--version are off (ARGP_NO_HELP):
+ * these stand for them, with -h for --help as in util-linux. */
 static const struct argp_option wrap_options[] = {
-	{ "help", '?', NULL, OPTION_HIDDEN, NULL, 0 },
-	{ "usage", OPT_USAGE, NULL, OPTION_HIDDEN, NULL, 0 },
+	{ "help", 'h', NULL, 0, "give this help list", -1 },
+	{ "usage", OPT_USAGE, NULL, 0, "give a short usage message", -1 },
+	{ "version", 'V', NULL, 0, "print program version", -1 },
 	{ 0 }
 };
 
@@ -142,14 +169,17 @@ static error_t wrap_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = w->input;
 		return 0;
-	case '?':
+	case 'h':
 	case OPT_USAGE:
 		/* ARGP_NO_ERRS keeps getopt quiet but silences help too: lift
 		 * it for the help output alone. */
 		state->flags &= ~(unsigned)ARGP_NO_ERRS;
-		argp_state_help(state, state->out_stream, key == '?' ?
+		argp_state_help(state, state->out_stream, key == 'h' ?
 				ARGP_HELP_STD_HELP : ARGP_HELP_USAGE | ARGP_HELP_EXIT_OK);
 		return 0;
+	case 'V':
+		printf("%s\n", argp_program_version);
+		exit(EXIT_OK);
 	case ARGP_KEY_ERROR:
 		for (int i = state->next - 1; i <= state->next; i++) {
 			if (i < 1 || i >= state->argc)
@@ -172,6 +202,6 @@ void cli_parse(const struct argp *argp, int argc, char **argv, unsigned flags,
 			     children, NULL, NULL };
 	struct cli_wrap w = { argp, input };
 
-	if (argp_parse(&wrap, argc, argv, ARGP_NO_ERRS | flags, NULL, &w) != 0)
+	if (argp_parse(&wrap, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | flags, NULL, &w) != 0)
 		exit(EXIT_USAGE);
 }

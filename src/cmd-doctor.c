@@ -1,11 +1,11 @@
 /* memlock doctor: would a lock succeed, why not, and how to fix it. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "msg.h"
 #include "diagnose.h"
 #include "output.h"
 #include "size.h"
 
-#include <err.h>
 #include <errno.h>
 #include <libsmartcols.h>
 #include <stdio.h>
@@ -36,10 +36,6 @@ static const struct out_col verdict_cols[NVCOLS] = {
 	[VCOL_PROBE] = { "PROBE", 0, 0, OUT_STR, "" },
 	[VCOL_AGREES] = { "PROBE_AGREES", 0, 0, OUT_BOOL, "" },
 	[VCOL_TEXT] = { "TEXT", 0, 0, OUT_STR, "" },
-};
-
-static const struct out_col remedy_cols[] = {
-	{ "REMEDY", 0, 0, OUT_STR, "" },
 };
 
 struct doctor_args {
@@ -116,7 +112,7 @@ struct probe {
 
 static void print_escaped(const char *prefix, const char *text)
 {
-	char *e = out_escape(text);
+	char *e = msg_escape(text);
 
 	printf("%s%s\n", prefix, e ? e : "?");
 	free(e);
@@ -125,7 +121,7 @@ static void print_escaped(const char *prefix, const char *text)
 static void print_text(const struct doctor_args *a, const struct diag_facts *f,
 		       const struct diag_report *r, const struct probe *p, struct out *out)
 {
-	char title[256], b[SIZE_BUFSZ], *name = out_escape(f->name);
+	char title[256], b[SIZE_BUFSZ], *name = msg_escape(f->name);
 
 	snprintf(title, sizeof(title), "%s%s with %s in %s%d (%s)%s",
 		 r->has_size ? "locking " : "headroom", r->has_size ?
@@ -161,13 +157,11 @@ static void print_text(const struct doctor_args *a, const struct diag_facts *f,
 static void print_json(const struct diag_facts *f, const struct diag_report *r,
 		       const struct probe *p, struct out *checks)
 {
-	struct out v, rem;
-	struct out *all[3] = { checks, &v, &rem };
+	struct out v;
 	struct libscols_line *ln;
+	char *rem[DIAG_MAX_REMEDIES];
 
-	if (out_init_side(&v, checks, verdict_cols, NVCOLS, "verdict") != 0 ||
-	    out_init_side(&rem, checks, remedy_cols, 1, "remedies") != 0)
-		errx(EXIT_UNKNOWN, "cannot set up the tables");
+	out_init_side(&v, checks, verdict_cols, NVCOLS, "verdict", true);
 	ln = out_line(&v);
 	out_str(&v, ln, VCOL_RESULT, r->err ? "fail" : "ok");
 	out_str(&v, ln, VCOL_ERRNO, diag_errno_name(r->err));
@@ -188,10 +182,13 @@ static void print_json(const struct diag_facts *f, const struct diag_report *r,
 	}
 	out_str(&v, ln, VCOL_TEXT, r->verdict);
 	for (int i = 0; i < r->nremedies; i++)
-		out_str(&rem, out_line(&rem), 0, r->remedies[i]);
-	out_print_json_merged(all, 3);
+		rem[i] = (char *)r->remedies[i];
+	putchar('{');
+	out_json_part(checks, true);
+	out_json_part(&v, false);
+	out_json_strings("remedies", rem, r->nremedies, false);
+	puts("\n}");
 	out_free(&v);
-	out_free(&rem);
 }
 
 int cmd_doctor(int argc, char **argv)
@@ -201,31 +198,24 @@ int cmd_doctor(int argc, char **argv)
 	struct diag_report r;
 	struct probe p = { 0 };
 	struct out out;
-	const char *bad;
 	int procfd, rc;
 
 	cli_parse(&doctor_argp, argc, argv, 0, &a);
-	rc = out_init(&out, &a.out, doctor_cols, NCOLS, "CHECK,RESULT,DETAIL", "checks", &bad);
-	if (rc == -EINVAL)
-		usage_error("unknown column '%s'; see 'memlock doctor --help'", bad);
-	if (rc)
-		errx(EXIT_UNKNOWN, "cannot set up the table: %s", strerror(-rc));
+	out_init_or_err(&out, &a.out, doctor_cols, NCOLS, "CHECK,RESULT,DETAIL", "checks",
+			"doctor");
 	procfd = procfs_open(PROCFS_ROOT);
 	if (procfd < 0)
-		errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
+		msg_errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
 	rc = diag_gather(procfd, a.pid, &f);
 	close(procfd);
 	if (rc == -EFAULT) {
-		char *name = out_escape(f.name);
-
-		warnx("pid %d (%s) has no address space (a kernel thread, or a zombie): "
-		      "there is nothing it could lock", a.pid, name ? name : "?");
-		free(name);
+		msg_warnx("pid %d (%s) has no address space (a kernel thread, or a zombie): "
+			  "there is nothing it could lock", a.pid, f.name);
 		out_free(&out);
 		return EXIT_UNKNOWN;
 	}
 	if (rc) {
-		warnx("cannot examine pid %d: %s", a.pid ? a.pid : 0,
+		msg_warnx("cannot examine pid %d: %s", a.pid ? a.pid : 0,
 		      rc == -ESRCH ? "no such process" : strerror(-rc));
 		out_free(&out);
 		return EXIT_UNKNOWN;

@@ -1,12 +1,12 @@
 /* memlock limit: read, set or raise RLIMIT_MEMLOCK, or run a command under it. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "msg.h"
 #include "output.h"
 #include "procfs.h"
 #include "rlimit.h"
 #include "size.h"
 
-#include <err.h>
 #include <errno.h>
 #include <libsmartcols.h>
 #include <stdio.h>
@@ -128,7 +128,7 @@ static const struct argp limit_argp = {
 
 struct target {
 	int pid;		/* 0 for memlock itself */
-	char who[96];		/* "pid 123 (bash)", escaped */
+	char who[96];		/* "pid 123 (bash)", for messages */
 	struct proc_status st;
 	bool have_st;
 	struct memlock_limit old, now;
@@ -136,15 +136,12 @@ struct target {
 
 static void target_name(int procfd, struct target *t)
 {
-	char *name;
-
 	t->have_st = procfs_read_status(procfd, t->pid ? t->pid : getpid(), &t->st) == 0;
-	name = t->have_st ? out_escape(t->st.name) : NULL;
 	if (t->pid == 0)
 		snprintf(t->who, sizeof(t->who), "memlock");
 	else
-		snprintf(t->who, sizeof(t->who), "pid %d (%s)", t->pid, name ? name : "?");
-	free(name);
+		snprintf(t->who, sizeof(t->who), "pid %d (%s)", t->pid,
+			 t->have_st ? t->st.name : "?");
 }
 
 /* The values --set or --raise ask for, filled in from the current ones. */
@@ -158,11 +155,11 @@ static int wanted(const struct limit_args *a, const struct target *t,
 	if (*soft <= *hard)
 		return 0;
 	if (a->set_hard)
-		warnx("cannot lower the hard limit of %s to %s: its soft limit is %s; "
+		msg_warnx("cannot lower the hard limit of %s to %s: its soft limit is %s; "
 		      "lower both with --set VALUE", t->who, limit_format(*hard, false, x),
 		      limit_format(*soft, false, y));
 	else
-		warnx("cannot set the soft limit of %s to %s: its hard limit is %s; "
+		msg_warnx("cannot set the soft limit of %s to %s: its hard limit is %s; "
 		      "raise both with --set SOFT:HARD (raising a hard limit needs "
 		      "CAP_SYS_RESOURCE)", t->who, limit_format(*soft, false, x),
 		      limit_format(*hard, false, y));
@@ -176,19 +173,19 @@ static int set_failed(int rc, const struct target *t, uint64_t hard)
 	bool other = t->have_st && t->pid && t->st.uid != getuid();
 
 	if (rc == -ESRCH) {
-		warnx("cannot change the limits of %s: no such process", t->who);
+		msg_warnx("cannot change the limits of %s: no such process", t->who);
 		return EXIT_UNKNOWN;
 	}
 	if (rc == -EPERM && hard > t->old.hard)
-		warnx("cannot raise the hard limit of %s from %s to %s: that needs "
+		msg_warnx("cannot raise the hard limit of %s from %s to %s: that needs "
 		      "CAP_SYS_RESOURCE (run as root with it, or set it where the "
 		      "process starts: limits.conf, LimitMEMLOCK=, --ulimit)", t->who,
 		      limit_format(t->old.hard, false, x), limit_format(hard, false, y));
 	else if (rc == -EPERM && other)
-		warnx("cannot change the limits of %s: it belongs to another user "
+		msg_warnx("cannot change the limits of %s: it belongs to another user "
 		      "(uid %u), which needs CAP_SYS_RESOURCE", t->who, t->st.uid);
 	else
-		warnx("cannot change the limits of %s: %s", t->who, strerror(-rc));
+		msg_warnx("cannot change the limits of %s: %s", t->who, strerror(-rc));
 	return EXIT_REFUSED;
 }
 
@@ -209,7 +206,7 @@ static int check_min(const struct limit_args *a, const struct target *t)
 
 	if (!a->have_min || t->now.soft >= a->min)
 		return EXIT_OK;
-	warnx("the soft limit of %s is %s, less than --min %s", t->who,
+	msg_warnx("the soft limit of %s is %s, less than --min %s", t->who,
 	      limit_format(t->now.soft, false, x), size_format(a->min, false, y));
 	return EXIT_REFUSED;
 }
@@ -222,7 +219,7 @@ static int run_command(int procfd, const struct limit_args *a)
 
 	target_name(procfd, &t);
 	if (rlimit_get(procfd, 0, &t.old) != 0)
-		err(EXIT_UNKNOWN, "cannot read RLIMIT_MEMLOCK");
+		msg_err(EXIT_UNKNOWN, "cannot read RLIMIT_MEMLOCK");
 	if ((a->set || a->raise) && (rc = apply(a, &t)) != EXIT_OK)
 		return rc;
 	rlimit_get(procfd, 0, &t.now);
@@ -231,7 +228,7 @@ static int run_command(int procfd, const struct limit_args *a)
 	fflush(stdout);
 	execvp(a->cmd[0], a->cmd);
 	rc = errno == ENOENT ? 127 : 126;
-	warn("cannot run '%s'", a->cmd[0]);
+	msg_warn("cannot run '%s'", a->cmd[0]);
 	return rc;
 }
 
@@ -260,7 +257,6 @@ int cmd_limit(int argc, char **argv)
 	struct limit_args a = { .out = { .cols = limit_cols, .ncols = NCOLS } };
 	struct target t = { .pid = 0 };
 	struct out out;
-	const char *bad;
 	bool change;
 	int procfd, rc, status;
 
@@ -268,20 +264,17 @@ int cmd_limit(int argc, char **argv)
 	change = a.set || a.raise;
 	procfd = procfs_open(PROCFS_ROOT);
 	if (procfd < 0)
-		errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
+		msg_errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
 	if (a.cmd)
 		return run_command(procfd, &a);
-	rc = out_init(&out, &a.out, limit_cols, NCOLS, change ? SET_COLS : READ_COLS,
-		      "limits", &bad);
-	if (rc == -EINVAL)
-		usage_error("unknown column '%s'; see 'memlock limit --help'", bad);
-	if (rc)
-		errx(EXIT_UNKNOWN, "cannot set up the table: %s", strerror(-rc));
+	out_init_or_err(&out, &a.out, limit_cols, NCOLS, change ? SET_COLS : READ_COLS,
+			"limit", "limit");
+	out.single = true;
 	t.pid = a.pid ? a.pid : getppid();
 	target_name(procfd, &t);
 	rc = rlimit_get(procfd, t.pid, &t.old);
 	if (rc) {
-		warnx("cannot read the limits of %s: %s", t.who,
+		msg_warnx("cannot read the limits of %s: %s", t.who,
 		      rc == -ESRCH ? "no such process" : strerror(-rc));
 		status = EXIT_UNKNOWN;
 		goto out;

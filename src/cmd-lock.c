@@ -1,12 +1,12 @@
 /* memlock lock: lock files or anonymous memory into RAM and hold them. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "msg.h"
 #include "diagnose.h"
 #include "locker.h"
 #include "output.h"
 #include "size.h"
 
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -152,7 +152,7 @@ static struct region *regions_add(struct regions *rs)
 					    sizeof(*rs->v));
 
 		if (!nv)
-			err(EXIT_UNKNOWN, "out of memory");
+			msg_err(EXIT_UNKNOWN, "out of memory");
 		rs->v = nv;
 	}
 	return &rs->v[rs->n++];
@@ -201,21 +201,22 @@ static const char *file_kind(const char *path)
 /* One line for a FILE that cannot be locked; returns its exit status. */
 static int open_failed(const struct region *r, const char *path, const struct lock_args *a)
 {
-	char *q = out_escape(path), s1[SIZE_BUFSZ], s2[SIZE_BUFSZ], s3[SIZE_BUFSZ];
+	const char *q = path;
+	char s1[SIZE_BUFSZ], s2[SIZE_BUFSZ], s3[SIZE_BUFSZ];
 	int status = EXIT_USAGE;
 
 	switch (-r->err) {
 	case EISDIR:
-		warnx("'%s' is a directory: use -r (--recursive) to lock the files in it", q);
+		msg_warnx("'%s' is a directory: use -r (--recursive) to lock the files in it", q);
 		break;
 	case EINVAL:
-		warnx("'%s' is %s: only regular files can be locked", q, file_kind(path));
+		msg_warnx("'%s' is %s: only regular files can be locked", q, file_kind(path));
 		break;
 	case ENODATA:
-		warnx("'%s' is empty: there is nothing to lock", q);
+		msg_warnx("'%s' is empty: there is nothing to lock", q);
 		break;
 	case ERANGE:
-		warnx("range %s:%s of '%s' goes past its end (%s): pages past the end of a "
+		msg_warnx("range %s:%s of '%s' goes past its end (%s): pages past the end of a "
 		      "file cannot be locked (mlock fails with ENOMEM)",
 		      size_format(a->range_off, true, s1), size_format(a->range_len, true, s2), q,
 		      size_format(r->file_size, true, s3));
@@ -225,9 +226,8 @@ static int open_failed(const struct region *r, const char *path, const struct lo
 		status = EXIT_UNKNOWN;
 		/* fall through */
 	default:
-		warnx("cannot open '%s': %s", q, strerror(-r->err));
+		msg_warnx("cannot open '%s': %s", q, strerror(-r->err));
 	}
-	free(q);
 	return status;
 }
 
@@ -241,11 +241,10 @@ static int walk_one(const char *path, const struct stat *st, int type, struct FT
 
 	(void)ftw;
 	if (type == FTW_DNR || type == FTW_NS) {
-		char *q = out_escape(path);
+		const char *q = path;
 
-		warnx("cannot read '%s': %s", q, strerror(EACCES));
-		free(q);
-		walk_status = EXIT_UNKNOWN;
+		msg_warnx("cannot read '%s': %s", q, strerror(EACCES));
+			walk_status = EXIT_UNKNOWN;
 		return 0;
 	}
 	if (type != FTW_F || !S_ISREG(st->st_mode) || st->st_size == 0)
@@ -276,7 +275,7 @@ static int collect(const struct lock_args *a, struct regions *rs)
 		 * --onfault nothing is faulted in now. */
 		if (!a->onfault && procfd >= 0 && procfs_read_meminfo(procfd, &mi) == 0 &&
 		    (mi.have & MI_AVAILABLE) && a->anon_size > mi.available) {
-			warnx("refusing to lock %s of anonymous memory: only %s is available "
+			msg_warnx("refusing to lock %s of anonymous memory: only %s is available "
 			      "(MemAvailable), and faulting in more would set off the OOM "
 			      "killer; see 'memlock doctor %s'", size_format(a->anon_size, false, b1),
 			      size_format(mi.available, false, b2), size_format(a->anon_size, false, b1));
@@ -317,10 +316,7 @@ static int collect(const struct lock_args *a, struct regions *rs)
 /* Sentences that may hold names of units and cgroups: escaped. */
 static void warn_escaped(const char *prefix, const char *text)
 {
-	char *e = out_escape(text);
-
-	warnx("%s%s", prefix, e ? e : "?");
-	free(e);
+	msg_warnx("%s%s", prefix, text);
 }
 
 /* The errno, its cause and the remedy, from the engine behind `doctor`. */
@@ -328,12 +324,12 @@ static void explain(const struct region *r, bool onfault)
 {
 	struct diag_facts f;
 	struct diag_report rep;
-	char *q = out_escape(r->name), b[SIZE_BUFSZ];
+	const char *q = r->name;
+	char b[SIZE_BUFSZ];
 	int procfd, n = 0;
 
-	warnx("cannot lock '%s' (%s): %s: %s (%s)", q, size_format(r->len, false, b),
+	msg_warnx("cannot lock '%s' (%s): %s: %s (%s)", q, size_format(r->len, false, b),
 	      r->step, strerror(-r->err), diag_errno_name(r->err));
-	free(q);
 	procfd = procfs_open(PROCFS_ROOT);
 	if (procfd < 0 || diag_gather(procfd, 0, &f) != 0)
 		return;
@@ -342,10 +338,10 @@ static void explain(const struct region *r, bool onfault)
 		if (rep.checks[i].result == DIAG_FAIL)
 			warn_escaped("why: ", rep.checks[i].detail);
 	if (rep.err == 0 && r->err == -ENOMEM)
-		warnx("why: the limit allows it, so the kernel could not map or populate the "
+		msg_warnx("why: the limit allows it, so the kernel could not map or populate the "
 		      "range (a file truncated meanwhile, or no memory)");
 	else if (rep.err == 0 && r->err == -EAGAIN)
-		warnx("why: some pages could not be locked: memory is short");
+		msg_warnx("why: some pages could not be locked: memory is short");
 	for (int i = 0; i < rep.nremedies && n < 3; i++, n++)
 		warn_escaped("fix: ", rep.remedies[i]);
 	close(procfd);
@@ -391,12 +387,10 @@ static void report(const struct lock_args *a, const struct regions *rs, const ch
 	};
 	uint64_t total = 0, ps = (uint64_t)sysconf(_SC_PAGESIZE), locked = 0;
 	double ms = 0;
-	const char *bad;
 	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
 	struct libscols_line *ln;
 
-	if (out_init(&out, &a->out, lock_cols, NCOLS, DEFAULT_COLS, "locked", &bad) != 0)
-		usage_error("unknown column '%s'; see 'memlock lock --help'", bad);
+	out_init_or_err(&out, &a->out, lock_cols, NCOLS, DEFAULT_COLS, "locked", "lock");
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct region *r = &rs->v[i];
 
@@ -423,8 +417,7 @@ static void report(const struct lock_args *a, const struct regions *rs, const ch
 			       (unsigned long long)locked, locked == 1 ? "" : "s", ms, getpid(),
 			       size_format(own_vmlck(), a->out.bytes, b2), holding);
 	} else {
-		if (out_init_side(&sum, &out, sum_cols, 6, "summary") != 0)
-			errx(EXIT_UNKNOWN, "cannot set up the summary");
+		out_init_side(&sum, &out, sum_cols, 6, "summary", true);
 		ln = out_line(&sum);
 		out_u64(&sum, ln, 0, (uint64_t)getpid());
 		out_u64(&sum, ln, 1, locked);
@@ -432,7 +425,7 @@ static void report(const struct lock_args *a, const struct regions *rs, const ch
 		out_double(&sum, ln, 3, ms, 1);
 		out_size(&sum, ln, 4, own_vmlck());
 		out_str(&sum, ln, 5, holding);
-		out_print_json_merged(both, 2);
+		out_print_json(both, 2);
 		out_free(&sum);
 	}
 	out_free(&out);
@@ -512,13 +505,12 @@ static void pidfile_remove(struct pidfile *p)
 
 static int pidfile_failed(int rc, const char *path)
 {
-	char *q = out_escape(path);
+	const char *q = path;
 
 	if (rc == -EEXIST)
-		warnx("pidfile '%s' exists (another memlock, or a link): remove it first", q);
+		msg_warnx("pidfile '%s' exists (another memlock, or a link): remove it first", q);
 	else
-		warnx("cannot create pidfile '%s': %s", q, strerror(-rc));
-	free(q);
+		msg_warnx("cannot create pidfile '%s': %s", q, strerror(-rc));
 	return rc == -EACCES || rc == -EPERM ? EXIT_UNKNOWN : EXIT_USAGE;
 }
 
@@ -559,10 +551,10 @@ static int daemonize(int *notify)
 
 	fflush(stdout);
 	if (pipe2(fds, O_CLOEXEC) != 0)
-		err(EXIT_UNKNOWN, "pipe");
+		msg_err(EXIT_UNKNOWN, "pipe");
 	pid = fork();
 	if (pid < 0)
-		err(EXIT_UNKNOWN, "fork");
+		msg_err(EXIT_UNKNOWN, "fork");
 	if (pid > 0) {
 		close(fds[1]);
 		if (read(fds[0], &status, 1) != 1)

@@ -1,11 +1,11 @@
 /* memlock pages: what mlock(ADDR, LEN) really locks. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "msg.h"
 #include "output.h"
 #include "pagemath.h"
 #include "size.h"
 
-#include <err.h>
 #include <errno.h>
 #include <libsmartcols.h>
 #include <stdio.h>
@@ -263,8 +263,7 @@ int cmd_pages(int argc, char **argv)
 	struct pages_args a = { .out = { .cols = pages_cols, .ncols = NCOLS } };
 	struct out out;
 	struct range *rs;
-	const char *bad = NULL;
-	int n, rc, status = EXIT_OK;
+	int n, status = EXIT_OK;
 
 	cli_parse(&pages_argp, argc, argv, 0, &a);
 	if (!a.page_size)
@@ -272,7 +271,7 @@ int cmd_pages(int argc, char **argv)
 	n = a.nops / 2;
 	rs = calloc((size_t)n, sizeof(*rs));
 	if (!rs)
-		err(EXIT_UNKNOWN, "out of memory");
+		msg_err(EXIT_UNKNOWN, "out of memory");
 	for (int i = 0; i < n; i++) {
 		const char *as = a.ops[2 * i], *ls = a.ops[2 * i + 1];
 		uint64_t addr = size_arg_or_exit(as, 0, "address");
@@ -289,13 +288,9 @@ int cmd_pages(int argc, char **argv)
 	}
 	/* JSON carries everything a script may want; SHARED only matters
 	 * when there is more than one range. */
-	rc = out_init(&out, &a.out, pages_cols, NCOLS,
-		      a.out.json ? DEFAULT_COLS ",SHARED,NOTE" :
-		      n > 1 ? DEFAULT_COLS ",SHARED" : DEFAULT_COLS, "pages", &bad);
-	if (rc == -EINVAL)
-		usage_error("unknown column '%s'; see 'memlock pages --help'", bad);
-	if (rc)
-		errx(EXIT_UNKNOWN, "cannot set up the table: %s", strerror(-rc));
+	out_init_or_err(&out, &a.out, pages_cols, NCOLS,
+			a.out.json ? DEFAULT_COLS ",SHARED,NOTE" :
+			n > 1 ? DEFAULT_COLS ",SHARED" : DEFAULT_COLS, "pages", "pages");
 	for (int i = 0; i < n; i++)
 		range_row(&out, &rs[i]);
 	out_print(&out);

@@ -1,13 +1,13 @@
 /* memlock status: what processes have locked, and the system's totals. */
 #define _GNU_SOURCE
 #include "caps.h"
+#include "msg.h"
 #include "commands.h"
 #include "output.h"
 #include "procfs.h"
 #include "rlimit.h"
 #include "size.h"
 
-#include <err.h>
 #include <errno.h>
 #include <libsmartcols.h>
 #include <pwd.h>
@@ -280,8 +280,7 @@ static void print_summary_json(struct out *main_out, const struct totals *t)
 	struct out *both[2] = { main_out, &sum };
 	struct libscols_line *ln;
 
-	if (out_init_side(&sum, main_out, summary_cols, NSCOLS, "summary") != 0)
-		errx(EXIT_UNKNOWN, "cannot set up the summary table");
+	out_init_side(&sum, main_out, summary_cols, NSCOLS, "summary", true);
 	ln = out_line(&sum);
 	out_u64(&sum, ln, SCOL_PROCESSES, t->processes);
 	out_size(&sum, ln, SCOL_VMLCK, t->vmlck);
@@ -294,7 +293,7 @@ static void print_summary_json(struct out *main_out, const struct totals *t)
 		out_size(&sum, ln, SCOL_SHMLOCKED, t->shm_locked);
 		out_u64(&sum, ln, SCOL_SHMSEGS, t->shm_segs);
 	}
-	out_print_json_merged(both, 2);
+	out_print_json(both, 2);
 	out_free(&sum);
 }
 
@@ -319,7 +318,7 @@ static int add_row(int procfd, int pid, bool named, const struct status_args *a,
 		struct row *nr = realloc(*rows, (*cap = *cap ? *cap * 2 : 64) * sizeof(**rows));
 
 		if (!nr)
-			err(EXIT_UNKNOWN, "out of memory");
+			msg_err(EXIT_UNKNOWN, "out of memory");
 		*rows = nr;
 	}
 	(*rows)[(*n)++] = r;
@@ -333,28 +332,27 @@ static int check_bounds(const struct status_args *a, const struct row *rows, siz
 	int status = EXIT_OK;
 
 	if (a->have_min && n == 0) {
-		warnx("no process is listed, so none has --min %s locked",
+		msg_warnx("no process is listed, so none has --min %s locked",
 		      size_format(a->min, false, b1));
 		return EXIT_REFUSED;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
-		char *name = out_escape(r->st.name);
+		const char *name = r->st.name;
 
 		if (r->err)
 			;
 		else if (a->have_min && r->st.vmlck < a->min) {
-			warnx("pid %d (%s) has %s locked, less than --min %s", r->pid,
-			      name ? name : "?", size_format(r->st.vmlck, false, b1),
+			msg_warnx("pid %d (%s) has %s locked, less than --min %s", r->pid,
+			      name, size_format(r->st.vmlck, false, b1),
 			      size_format(a->min, false, b2));
 			status = EXIT_REFUSED;
 		} else if (a->have_max && r->st.vmlck > a->max) {
-			warnx("pid %d (%s) has %s locked, more than --max %s", r->pid,
-			      name ? name : "?", size_format(r->st.vmlck, false, b1),
+			msg_warnx("pid %d (%s) has %s locked, more than --max %s", r->pid,
+			      name, size_format(r->st.vmlck, false, b1),
 			      size_format(a->max, false, b2));
 			status = EXIT_REFUSED;
 		}
-		free(name);
 	}
 	return status;
 }
@@ -386,18 +384,17 @@ static void maps_json(struct out *maps, int pid, const struct proc_status *st)
 	struct out proc;
 	struct out *both[2] = { &proc, maps };
 	struct libscols_line *ln;
-	const char *bad;
 
 	o.list = "PID,COMMAND,VMLCK,VMPIN";
 	o.all = false;
-	if (out_init(&proc, &o, status_cols, NCOLS, "", "process", &bad) != 0)
-		errx(EXIT_UNKNOWN, "cannot set up the process table");
+	out_init_or_err(&proc, &o, status_cols, NCOLS, "", "process", "status");
+	proc.single = true;
 	ln = out_line(&proc);
 	out_u64(&proc, ln, COL_PID, (uint64_t)pid);
 	out_str(&proc, ln, COL_COMMAND, st->name);
 	out_size(&proc, ln, COL_VMLCK, st->vmlck);
 	out_size(&proc, ln, COL_VMPIN, st->vmpin);
-	out_print_json_merged(both, 2);
+	out_print_json(both, 2);
 	out_free(&proc);
 }
 
@@ -407,7 +404,6 @@ static int status_maps(int procfd, const struct status_args *a)
 	struct proc_map *maps;
 	struct out out;
 	size_t n, shown = 0;
-	const char *bad;
 	char *title = NULL, b[SIZE_BUFSZ];
 	int rc;
 
@@ -415,12 +411,10 @@ static int status_maps(int procfd, const struct status_args *a)
 	if (rc == 0)
 		rc = procfs_read_smaps(procfd, a->maps_pid, &maps, &n);
 	if (rc) {
-		warnx("cannot read the mappings of pid %d: %s", a->maps_pid, read_error(rc));
+		msg_warnx("cannot read the mappings of pid %d: %s", a->maps_pid, read_error(rc));
 		return EXIT_UNKNOWN;
 	}
-	rc = out_init(&out, &a->out, map_cols, NMCOLS, DEFAULT_MAP_COLS, "maps", &bad);
-	if (rc == -EINVAL)
-		usage_error("unknown column '%s'; see 'memlock status --help'", bad);
+	out_init_or_err(&out, &a->out, map_cols, NMCOLS, DEFAULT_MAP_COLS, "maps", "status");
 	for (size_t i = 0; i < n; i++)
 		if (a->all || maps[i].vm_locked || maps[i].vm_onfault || maps[i].locked) {
 			map_row(&out, &maps[i]);
@@ -449,27 +443,22 @@ int cmd_status(int argc, char **argv)
 	struct totals t = { 0 };
 	struct out out;
 	size_t n = 0, cap = 0;
-	const char *bad;
 	int procfd, rc, status = EXIT_OK;
 
 	cli_parse(&status_argp, argc, argv, 0, &a);
 	procfd = procfs_open(PROCFS_ROOT);
 	if (procfd < 0)
-		errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
+		msg_errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
 	if (a.maps_pid)
 		return status_maps(procfd, &a);
-	rc = out_init(&out, &a.out, status_cols, NCOLS, DEFAULT_COLS, "processes", &bad);
-	if (rc == -EINVAL)
-		usage_error("unknown column '%s'; see 'memlock status --help'", bad);
-	if (rc)
-		errx(EXIT_UNKNOWN, "cannot set up the table: %s", strerror(-rc));
+	out_init_or_err(&out, &a.out, status_cols, NCOLS, DEFAULT_COLS, "processes", "status");
 	if (a.npids) {
 		for (int i = 0; i < a.npids; i++) {
 			int pid = pid_arg_or_exit(a.pids[i]);
 
 			rc = add_row(procfd, pid, true, &a, &rows, &n, &cap, &t);
 			if (rc) {
-				warnx("cannot read pid %d: %s", pid, read_error(rc));
+				msg_warnx("cannot read pid %d: %s", pid, read_error(rc));
 				status = EXIT_UNKNOWN;
 			}
 		}
@@ -479,7 +468,7 @@ int cmd_status(int argc, char **argv)
 
 		rc = procfs_list_pids(procfd, &pids, &np);
 		if (rc)
-			errx(EXIT_UNKNOWN, "cannot list %s: %s", PROCFS_ROOT, strerror(-rc));
+			msg_errx(EXIT_UNKNOWN, "cannot list %s: %s", PROCFS_ROOT, strerror(-rc));
 		for (size_t i = 0; i < np; i++)
 			add_row(procfd, pids[i], false, &a, &rows, &n, &cap, &t);
 		free(pids);

@@ -1,12 +1,13 @@
 /* memlock: global options, the command table, dispatch, exit policy. */
 #define _GNU_SOURCE
 #include "caps.h"
+#include "msg.h"
 #include "commands.h"
 
-#include <err.h>
 #include <linux/capability.h>
 #include <sys/auxv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,9 +156,22 @@ static void close_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
 		if (errno != EPIPE)
-			warn("write error");
+			msg_warn("write error");
 		_exit(EXIT_REFUSED);
 	}
+}
+
+/*
+ * Daemon hygiene at the start: a descriptor 0, 1 or 2 that is closed gets
+ * /dev/null, or the next file or pipe opened would take its number and
+ * receive what is printed (the --daemon notify pipe did).
+ */
+static void open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EXIT_UNKNOWN);
 }
 
 int main(int argc, char **argv)
@@ -172,11 +186,15 @@ int main(int argc, char **argv)
 	/* Set-user-ID would lend root's power to whoever runs it.  File
 	 * capabilities also set AT_SECURE, and are the supported way. */
 	if (getauxval(AT_SECURE) && (getuid() != geteuid() || getgid() != getegid())) {
-		warnx("refusing to run set-user-ID or set-group-ID; grant capabilities "
+		msg_warnx("refusing to run set-user-ID or set-group-ID; grant capabilities "
 		      "instead (setcap cap_ipc_lock+ep), see memlock(1)");
 		return EXIT_USAGE;
 	}
+	open_std_fds();
+	/* The locale's character set, for names and column widths; numbers are
+	 * parsed and printed in C's (JSON has no "0,4"). */
 	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
 	argp_err_exit_status = EXIT_USAGE;
 	atexit(close_stdout);
 	cli_parse(&global_argp, argc, argv, ARGP_IN_ORDER, &g);
@@ -184,7 +202,7 @@ int main(int argc, char **argv)
 	if (!c)
 		unknown_command(argv[g.cmd_index]);
 	if (asprintf(&name, "memlock %s", c->name) < 0)
-		err(EXIT_UNKNOWN, "out of memory");
+		msg_err(EXIT_UNKNOWN, "out of memory");
 	argv[g.cmd_index] = name;
 	/* Least privilege: drop what the command does not need.  Failing to
 	 * drop (no libcap support) leaves fewer guarantees, not a wrong answer. */

@@ -2,6 +2,8 @@
  * help text and libsmartcols at once. */
 #define _GNU_SOURCE
 #include "output.h"
+#include "commands.h"
+#include "msg.h"
 #include "size.h"
 
 #include <errno.h>
@@ -38,6 +40,11 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 	case 'o': o->list = arg; break;
 	case OPT_OUTPUT_ALL: o->all = true; break;
 	case 'b': o->bytes = true; break;
+	case ARGP_KEY_END:
+		/* As lsblk: one output format. */
+		if (o->json && o->raw)
+			usage_error("--json and --raw do not go together");
+		break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
@@ -67,20 +74,23 @@ const struct argp output_argp_no_r = { output_options_no_r, output_parse, NULL, 
 static int col_lookup(const struct out_col *cols, int ncols, const char *name)
 {
 	for (int i = 0; i < ncols; i++)
-		if (strcasecmp(cols[i].name, name) == 0)
+		if (ascii_casecmp(cols[i].name, name) == 0)
 			return i;
 	return -1;
 }
 
-/* Appends the ids named in LIST to IDS; -EINVAL names the bad one. */
+/* Appends the ids named in LIST to IDS; -EINVAL names the bad one ("" for
+ * an empty name, as in "-o ," or "-o PID,,USER"). */
 static int list_parse(char *list, const struct out_col *cols, int ncols,
 		      int *ids, int *n, const char **bad)
 {
-	char *save = NULL;
+	for (char *w = list, *next; w; w = next) {
+		int id;
 
-	for (char *w = strtok_r(list, ",", &save); w;
-	     w = strtok_r(NULL, ",", &save)) {
-		int id = col_lookup(cols, ncols, w);
+		next = strchr(w, ',');
+		if (next)
+			*next++ = '\0';
+		id = col_lookup(cols, ncols, w);
 
 		if (id < 0) {
 			*bad = w;
@@ -119,10 +129,6 @@ static int select_columns(const struct out_opts *o, const struct out_col *cols,
 	bad_buf = strdup(o->list + (o->list[0] == '+'));
 	if (!bad_buf)
 		return -ENOMEM;
-	if (bad_buf[0] == '\0') {
-		*bad = bad_buf;
-		return -EINVAL;
-	}
 	return list_parse(bad_buf, cols, ncols, ids, n, bad);
 }
 
@@ -143,10 +149,10 @@ int out_init(struct out *out, const struct out_opts *opts,
 	out->tb = scols_new_table();
 	if (!out->tb)
 		return -ENOMEM;
-	scols_table_enable_json(out->tb, opts->json);
 	scols_table_enable_raw(out->tb, opts->raw);
 	scols_table_enable_noheadings(out->tb, opts->noheadings);
 	scols_table_set_name(out->tb, name);
+	out->name = name;
 	for (int i = 0; i < n; i++) {
 		const struct out_col *c = &cols[ids[i]];
 		struct libscols_column *cl;
@@ -165,20 +171,36 @@ int out_init(struct out *out, const struct out_opts *opts,
 	return 0;
 }
 
-int out_init_side(struct out *side, const struct out *main,
-		  const struct out_col *cols, int ncols, const char *name)
+void out_init_or_err(struct out *out, const struct out_opts *opts,
+		     const struct out_col *cols, int ncols, const char *defaults,
+		     const char *name, const char *cmd)
+{
+	const char *bad = NULL;
+	int rc = out_init(out, opts, cols, ncols, defaults, name, &bad);
+
+	if (rc == -EINVAL && bad && !*bad)
+		usage_error("invalid column list '%s': an empty column name; see "
+			    "'memlock %s --help'", opts->list, cmd);
+	if (rc == -EINVAL)
+		usage_error("unknown column '%s'; see 'memlock %s --help'", bad, cmd);
+	if (rc)
+		msg_errx(EXIT_UNKNOWN, "cannot set up the table: %s", strerror(-rc));
+}
+
+void out_init_side(struct out *side, const struct out *main,
+		   const struct out_col *cols, int ncols, const char *name, bool single)
 {
 	struct out_opts o = *main->opts;
 	const char *bad;
-	int rc;
 
 	o.list = NULL;
 	o.all = true;
-	rc = out_init(side, &o, cols, ncols, "", name, &bad);
+	if (out_init(side, &o, cols, ncols, "", name, &bad) != 0)
+		msg_errx(EXIT_UNKNOWN, "cannot set up the %s table", name);
 	/* out_init() keeps a pointer: to the copy that lives in SIDE. */
 	side->own = o;
 	side->opts = &side->own;
-	return rc;
+	side->single = single;
 }
 
 bool out_has(const struct out *out, int col)
@@ -201,22 +223,17 @@ static void set_cell(struct out *out, struct libscols_line *ln, int col,
 		free(data);
 }
 
-static bool utf8_valid(const char *s);
-
 /*
- * Text and raw output are escaped by libsmartcols (controls and, in raw
- * mode, blanks become \xNN).  JSON escapes C0 controls as \u00NN, which
- * keeps the data faithful, but cannot carry invalid UTF-8: such a string
- * is escaped whole.
+ * Text and raw output are escaped by libsmartcols (controls, DEL, C1 and
+ * invalid UTF-8 become \xNN; in raw mode blanks too).  Its JSON writer
+ * escapes only C0 controls and passes DEL and C1 through: JSON strings are
+ * escaped here by the same rule, so a name reads the same in every output.
  */
 void out_str(struct out *out, struct libscols_line *ln, int col, const char *s)
 {
 	if (!out_has(out, col) || !s)
 		return;
-	if (out->opts->json && !utf8_valid(s))
-		set_cell(out, ln, col, out_escape(s));
-	else
-		set_cell(out, ln, col, strdup(s));
+	set_cell(out, ln, col, out->opts->json ? msg_escape(s) : strdup(s));
 }
 
 void out_u64(struct out *out, struct libscols_line *ln, int col, uint64_t v)
@@ -266,7 +283,7 @@ void out_limit(struct out *out, struct libscols_line *ln, int col, uint64_t v)
 
 	if (v != SIZE_UNLIMITED)
 		out_size(out, ln, col, v);
-	else if (out_has(out, col) && !out->opts->json)
+	else if (out_has(out, col))
 		set_cell(out, ln, col, strdup(limit_format(v, false, buf)));
 }
 
@@ -288,34 +305,130 @@ void out_bool(struct out *out, struct libscols_line *ln, int col, bool v)
 
 int out_print(struct out *out)
 {
+	if (out->opts->json)
+		return out_print_json(&out, 1);
 	return scols_print_table(out->tb);
 }
 
-int out_print_json_merged(struct out **tables, int n)
+/*
+ * JSON is written here, from the cells libsmartcols holds: its own writer
+ * prints an empty boolean as false (a figure that was not read) and passes
+ * DEL and C1 controls through.  The shape is lsblk's: keys are the column
+ * names in lower case, three spaces a level.
+ */
+static void json_string(const char *s)
 {
-	int rc = 0;
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* "12", "0.4": what a JSON number may be, as memlock writes numbers. */
+static bool json_number(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0)
+		return false;
+	if (s[n] == '.' && s[n + 1] && strspn(s + n + 1, "0123456789") == strlen(s + n + 1))
+		return true;
+	return s[n] == '\0';
+}
+
+/* An empty cell is null: not known.  A number column holding a word
+ * ("unlimited") prints it as a string. */
+static void json_value(struct libscols_column *cl, const char *data)
+{
+	if (!data || !*data)
+		fputs("null", stdout);
+	else if (scols_column_get_json_type(cl) == SCOLS_JSON_BOOLEAN)
+		fputs(*data == '1' ? "true" : "false", stdout);
+	else if (scols_column_get_json_type(cl) == SCOLS_JSON_NUMBER && json_number(data))
+		fputs(data, stdout);
+	else
+		json_string(data);
+}
+
+static void json_row(struct libscols_table *tb, struct libscols_line *ln, const char *indent)
+{
+	size_t nc = scols_table_get_ncols(tb);
 
 	putchar('{');
-	for (int i = 0; i < n && rc == 0; i++) {
-		char *s = NULL, *b, *e;
+	for (size_t i = 0; i < nc; i++) {
+		struct libscols_column *cl = scols_table_get_column(tb, i);
+		struct libscols_cell *ce = scols_line_get_cell(ln, i);
+		const char *name = scols_column_get_name(cl);
+		char key[64];
+		size_t k;
 
-		rc = scols_print_table_to_string(tables[i]->tb, &s);
-		if (rc == 0 && s && (b = strchr(s, '{')) && (e = strrchr(s, '}')) && e > b) {
-			/* The inside of {...}, joined with commas. */
-			*e = '\0';
-			while (e > b + 1 && (e[-1] == '\n' || e[-1] == ' '))
-				*--e = '\0';
-			printf("%s%s", i ? "," : "", b + 1);
-		}
-		free(s);
+		for (k = 0; name && name[k] && k < sizeof(key) - 1; k++)
+			key[k] = name[k] >= 'A' && name[k] <= 'Z' ? name[k] - 'A' + 'a' : name[k];
+		key[k] = '\0';
+		printf("%s\n%s   ", i ? "," : "", indent);
+		json_string(key);
+		fputs(": ", stdout);
+		json_value(cl, ce ? scols_cell_get_data(ce) : NULL);
 	}
+	printf("\n%s}", indent);
+}
+
+int out_json_part(struct out *table, bool first)
+{
+	size_t n = scols_table_get_nlines(table->tb);
+
+	printf("%s\n   ", first ? "" : ",");
+	json_string(table->name);
+	fputs(": ", stdout);
+	if (table->single) {
+		if (n)
+			json_row(table->tb, scols_table_get_line(table->tb, 0), "   ");
+		else
+			fputs("null", stdout);
+		return 0;
+	}
+	putchar('[');
+	for (size_t i = 0; i < n; i++) {
+		printf("%s\n      ", i ? "," : "");
+		json_row(table->tb, scols_table_get_line(table->tb, i), "      ");
+	}
+	printf("%s]", n ? "\n   " : "");
+	return 0;
+}
+
+void out_json_strings(const char *name, char *const *v, int n, bool first)
+{
+	printf("%s\n   ", first ? "" : ",");
+	json_string(name);
+	fputs(": [", stdout);
+	for (int i = 0; i < n; i++) {
+		char *e = msg_escape(v[i]);
+
+		printf("%s\n      ", i ? "," : "");
+		json_string(e ? e : "");
+		free(e);
+	}
+	printf("%s]", n ? "\n   " : "");
+}
+
+int out_print_json(struct out **tables, int n)
+{
+	putchar('{');
+	for (int i = 0; i < n; i++)
+		out_json_part(tables[i], i == 0);
 	puts("\n}");
-	return rc;
+	return 0;
 }
 
 void out_title(struct out *out, const char *title)
 {
-	char *t = out_escape(title);
+	char *t = msg_escape(title);
 
 	if (t)
 		scols_cell_set_data(scols_table_get_title(out->tb), t);
@@ -345,62 +458,5 @@ char *out_columns_help(const struct out_col *cols, int ncols)
 		free(buf);
 		return NULL;
 	}
-	return buf;
-}
-
-/* Length of the valid UTF-8 sequence at S that is not a C1 control, or 0. */
-static int utf8_len(const unsigned char *s)
-{
-	int n;
-	unsigned cp;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	cp = s[0] & (0x7f >> n);
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-		return 0;
-	return n;
-}
-
-static bool utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		int n = *p < 0x80 ? 1 : utf8_len(p);
-
-		if (n == 0)
-			return false;
-		p += n;
-	}
-	return true;
-}
-
-char *out_escape(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char *buf = malloc(strlen(s) * 4 + 1), *q = buf;
-
-	if (!buf)
-		return NULL;
-	while (*p) {
-		int n = *p >= 0x80 ? utf8_len(p) : (*p >= 0x20 && *p != 0x7f &&
-						     *p != '\\');
-		if (n == 0) {
-			q += sprintf(q, "\\x%02x", *p++);
-			continue;
-		}
-		memcpy(q, p, (size_t)n);
-		q += n;
-		p += n;
-	}
-	*q = '\0';
 	return buf;
 }

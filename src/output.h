@@ -13,7 +13,8 @@ struct libscols_line;
 enum out_kind {
 	OUT_STR,	/* text; escaped when it came from elsewhere */
 	OUT_NUM,	/* an integer */
-	OUT_SIZE,	/* bytes: "8M" or exact with --bytes; a number in JSON */
+	OUT_SIZE,	/* bytes: "8M" or exact with --bytes; a number in JSON
+			 * ("unlimited", a string, for a limit) */
 	OUT_BOOL,	/* true/false in JSON, "yes"/"no" in text */
 };
 
@@ -45,6 +46,8 @@ struct out {
 	const struct out_opts *opts;
 	int map[OUT_MAXCOLS];	/* column id -> libsmartcols column, or -1 */
 	struct out_opts own;	/* a side table's copy of the options */
+	const char *name;	/* the JSON key */
+	bool single;		/* one result: a JSON object, not an array */
 };
 
 /*
@@ -56,10 +59,16 @@ struct out {
 int out_init(struct out *out, const struct out_opts *opts,
 	     const struct out_col *cols, int ncols, const char *defaults,
 	     const char *name, const char **bad);
+/* out_init() for a command's listing: a bad -o is one line and exit 2
+ * (naming 'memlock CMD --help'), anything else exit 3. */
+void out_init_or_err(struct out *out, const struct out_opts *opts,
+		     const struct out_col *cols, int ncols, const char *defaults,
+		     const char *name, const char *cmd);
 /* A table printed beside MAIN in JSON (a summary, a verdict): MAIN's
- * options, every column, -o aside. */
-int out_init_side(struct out *side, const struct out *main,
-		  const struct out_col *cols, int ncols, const char *name);
+ * options, every column, -o aside.  SINGLE: it holds one result, printed
+ * as an object rather than a one-element array. */
+void out_init_side(struct out *side, const struct out *main,
+		   const struct out_col *cols, int ncols, const char *name, bool single);
 bool out_has(const struct out *out, int col);
 struct libscols_line *out_line(struct out *out);
 void out_str(struct out *out, struct libscols_line *ln, int col, const char *s);
@@ -71,7 +80,7 @@ void out_addr(struct out *out, struct libscols_line *ln, int col, uint64_t v,
 void out_double(struct out *out, struct libscols_line *ln, int col, double v,
 		int decimals);
 void out_size(struct out *out, struct libscols_line *ln, int col, uint64_t v);
-/* A limit: like out_size(), "unlimited" in text and null in JSON. */
+/* A limit: like out_size(); "unlimited" in text and in JSON. */
 void out_limit(struct out *out, struct libscols_line *ln, int col, uint64_t v);
 /* PART as a rounded percentage of WHOLE; empty when WHOLE is 0 or unlimited. */
 void out_percent(struct out *out, struct libscols_line *ln, int col, uint64_t part,
@@ -79,9 +88,16 @@ void out_percent(struct out *out, struct libscols_line *ln, int col, uint64_t pa
 void out_bool(struct out *out, struct libscols_line *ln, int col, bool v);
 int out_print(struct out *out);
 
-/* Prints several tables as one JSON object, {"a": [...], "b": [...]}: a
- * listing and its summary.  Every table must have JSON enabled. */
-int out_print_json_merged(struct out **tables, int n);
+/*
+ * JSON: every command prints one object.  out_print_json() prints the
+ * tables as its members, {"a": [...], "b": {...}}: a listing and its
+ * summary.  For more, print '{', then each part (FIRST for the first one),
+ * then "\n}\n": out_json_part() writes a table as "name": [...] (or {...}
+ * when single), out_json_strings() N strings as "name": ["...", ...].
+ */
+int out_print_json(struct out **tables, int n);
+int out_json_part(struct out *table, bool first);
+void out_json_strings(const char *name, char *const *v, int n, bool first);
 
 /* Sets the title printed above the table in text mode (escaped). */
 void out_title(struct out *out, const char *title);
@@ -89,9 +105,5 @@ void out_free(struct out *out);
 
 /* Help text listing COLS, for a command's --help (malloc'd). */
 char *out_columns_help(const struct out_col *cols, int ncols);
-
-/* A copy of S safe for a terminal or JSON: invalid UTF-8, C0 and C1
- * controls, DEL and backslash become \xNN (malloc'd). */
-char *out_escape(const char *s);
 
 #endif

@@ -4,7 +4,48 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
+
+static int ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+int ascii_casecmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+
+	while (*p && ascii_lower(*p) == ascii_lower(*q)) {
+		p++;
+		q++;
+	}
+	return ascii_lower(*p) - ascii_lower(*q);
+}
+
+int size_add(uint64_t a, uint64_t b, uint64_t *out)
+{
+	if (a > UINT64_MAX - b)
+		return -ERANGE;
+	*out = a + b;
+	return 0;
+}
+
+int size_mul(uint64_t a, uint64_t b, uint64_t *out)
+{
+	if (a != 0 && b > UINT64_MAX / a)
+		return -ERANGE;
+	*out = a * b;
+	return 0;
+}
+
+int size_align_up(uint64_t v, uint64_t align, uint64_t *out)
+{
+	uint64_t mask = align - 1;
+
+	if (v > UINT64_MAX - mask)
+		return -ERANGE;
+	*out = (v + mask) & ~mask;
+	return 0;
+}
 
 /* Reads digits in BASE from *p; -EINVAL if there are none. */
 static int digits_parse(const char **p, unsigned base, uint64_t *out)
@@ -59,9 +100,9 @@ static uint64_t suffix_multiplier(const char *s)
 	if (s[0] == '\0' || !l)
 		return 0;
 	power = (int)(l - letters) + 1;
-	if (s[1] == '\0' || strcasecmp(s + 1, "iB") == 0)
+	if (s[1] == '\0' || ascii_casecmp(s + 1, "iB") == 0)
 		base = 1024;
-	else if (strcasecmp(s + 1, "B") == 0)
+	else if (ascii_casecmp(s + 1, "B") == 0)
 		base = 1000;
 	else
 		return 0;
@@ -89,10 +130,9 @@ int size_parse(const char *s, unsigned flags, uint64_t *out)
 	m = suffix_multiplier(p);
 	if (m == 0)
 		return -EINVAL;
-	if (rc == -ERANGE || (v != 0 && v > UINT64_MAX / m))
+	if (rc == -ERANGE)
 		return -ERANGE;
-	*out = v * m;
-	return 0;
+	return size_mul(v, m, out);
 }
 
 int duration_parse(const char *s, uint64_t *ms)
@@ -116,10 +156,9 @@ int duration_parse(const char *s, uint64_t *ms)
 		m = 3600 * 1000;
 	else
 		return -EINVAL;
-	if (rc == -ERANGE || (v != 0 && v > UINT64_MAX / m))
+	if (rc == -ERANGE)
 		return -ERANGE;
-	*ms = v * m;
-	return 0;
+	return size_mul(v, m, ms);
 }
 
 int number_scan(const char **p, unsigned base, uint64_t *out)
@@ -168,6 +207,11 @@ char *size_format(uint64_t bytes, bool exact, char buf[SIZE_BUFSZ])
 	if (tenth >= 10) {
 		whole++;
 		tenth = 0;
+	}
+	/* 1023.95K rounds to 1024K: that is 1M. */
+	if (whole == 1024 && u < 5) {
+		whole = 1;
+		u++;
 	}
 	if (tenth)
 		snprintf(buf, SIZE_BUFSZ, "%llu.%u%c", (unsigned long long)whole,

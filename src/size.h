@@ -45,4 +45,26 @@ char *limit_format(uint64_t bytes, bool exact, char buf[SIZE_BUFSZ]);
 /* A short English reason for an error from the parsers above. */
 const char *size_strerror(int err);
 
+/*
+ * Checked arithmetic on sizes: every sum or rounding of a size a user gave
+ * goes through these.  They return 0, or -ERANGE when the true result does
+ * not fit in 64 bits (and leave *OUT alone): a wrap is a refusal, never a
+ * result.  ALIGN must be a power of two.
+ */
+int size_add(uint64_t a, uint64_t b, uint64_t *out);
+int size_mul(uint64_t a, uint64_t b, uint64_t *out);
+int size_align_up(uint64_t v, uint64_t align, uint64_t *out);
+
+/* V rounded up to whole units of ALIGN, as a count (never overflows). */
+static inline uint64_t size_units(uint64_t v, uint64_t align)
+{
+	return v / align + (v % align != 0);
+}
+
+/*
+ * Compares names (suffixes, column names) ignoring ASCII case only: under
+ * tr_TR, strcasecmp() folds 'I' to a dotless i and "pid" would not be PID.
+ */
+int ascii_casecmp(const char *a, const char *b);
+
 #endif

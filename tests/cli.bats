@@ -80,7 +80,7 @@ load test_helper
 	assert_equal "$output" ""
 	assert_equal "$stderr" "memlock: unknown column 'BOGUS'; see 'memlock pages --help'"
 	run -2 --separate-stderr memlock pages -o '' 1 2
-	assert_equal "$stderr" "memlock: unknown column ''; see 'memlock pages --help'"
+	assert_equal "$stderr" "memlock: invalid column list '': an empty column name; see 'memlock pages --help'"
 }
 
 @test "output to /dev/full fails with a non-zero status" {

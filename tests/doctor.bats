@@ -58,7 +58,7 @@ doctor_errno() {
 	local pre=()
 	while [ "$1" != :: ]; do pre+=("$1"); shift; done
 	shift
-	"${pre[@]}" "$MEMLOCK" doctor -J "$@" | jq -r '.verdict[0].errno'
+	"${pre[@]}" "$MEMLOCK" doctor -J "$@" | jq -r '.verdict.errno'
 }
 
 # The prediction and the probe, as "PREDICTED PROBED AGREES".
@@ -67,7 +67,7 @@ doctor_probe() {
 	while [ "$1" != :: ]; do pre+=("$1"); shift; done
 	shift
 	"${pre[@]}" "$MEMLOCK" doctor -J --probe "$@" |
-		jq -r '.verdict[0] | "\(.errno) \(.probe) \(.probe_agrees)"'
+		jq -r '.verdict | "\(.errno) \(.probe) \(.probe_agrees)"'
 }
 
 AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
@@ -139,7 +139,7 @@ AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
 
 @test "doctor 8: without SIZE, the headroom is what the process can still lock" {
 	start_helper "${AS_NOBODY_4M[@]}" "$(helper)" --mlock 1048576 --usr1 mlock:3145728
-	run -0 bash -c "'$MEMLOCK' doctor -J -p $HELPER_PID | jq -r '.verdict[0].headroom'"
+	run -0 bash -c "'$MEMLOCK' doctor -J -p $HELPER_PID | jq -r '.verdict.headroom'"
 	assert_output 3145728
 	run -0 memlock doctor -p "$HELPER_PID"
 	assert_output --partial "verdict: headroom: 3M more can be locked in pid $HELPER_PID (lock-helper)"
@@ -314,7 +314,7 @@ AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
 
 @test "doctor -J: checks, verdict and remedies, numbers as numbers" {
 	run -1 "${AS_NOBODY_4M[@]}" "$MEMLOCK" doctor -J 64M
-	run jq -r '[.checks[0].check, .checks[0].result, .verdict[0].result, .verdict[0].errno, (.verdict[0].size|type), .verdict[0].charge, .verdict[0].mode] | join(" ")' <<<"$output"
+	run jq -r '[.checks[0].check, .checks[0].result, .verdict.result, .verdict.errno, (.verdict.size|type), .verdict.charge, .verdict.mode] | join(" ")' <<<"$output"
 	assert_output "limit fail fail ENOMEM number 67108864 mlock"
 }
 

@@ -28,7 +28,7 @@ prl() {
 	assert_line --index 0 --regexp '^ *PID +COMMAND +SOFT +HARD +VMLCK$'
 	assert_line --index 1 --regexp "^ *$HELPER_PID +lock-helper +[0-9.]+[BKMG]|unlimited"
 	run -0 memlock limit -J -p "$HELPER_PID"
-	run jq -r '.limits[0] | "\(.pid) \(.command) \(.vmlck)"' <<<"$output"
+	run jq -r '.limit | "\(.pid) \(.command) \(.vmlck)"' <<<"$output"
 	assert_output "$HELPER_PID lock-helper 4096"
 }
 
@@ -130,18 +130,18 @@ prl() {
 	run -0 memlock limit -p "$HELPER_PID" --set unlimited
 	assert_equal "$(prl "$HELPER_PID")" "unlimited unlimited"
 	run -0 memlock limit -J -p "$HELPER_PID"
-	run jq -c '.limits[0] | [.soft, .hard]' <<<"$output"
+	run jq -c '.limit | [.soft, .hard]' <<<"$output"
 	assert_output '[null,null]'
 }
 
-@test "limit: unlimited is shown as such, and as null in JSON" {
+@test "limit: unlimited is shown as such, and as \"unlimited\" in JSON" {
 	run -0 memlock limit -p 1 -r -n -o PID
 	assert_output 1
 	if [ "$(prl 1)" = "unlimited unlimited" ]; then
 		run -0 memlock limit -p 1 -r -n -o SOFT,HARD
 		assert_output "unlimited unlimited"
-		run -0 bash -c "'$MEMLOCK' limit -p 1 -J | jq -c '.limits[0] | [.soft, .hard]'"
-		assert_output '[null,null]'
+		run -0 bash -c "'$MEMLOCK' limit -p 1 -J | jq -c '.limit | [.soft, .hard]'"
+		assert_output '["unlimited","unlimited"]'
 	fi
 }
 

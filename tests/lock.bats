@@ -339,7 +339,7 @@ mkfile() {
 @test "lock -J: the report as JSON, numbers as numbers" {
 	mkfile "$D/f" 8192
 	run -0 memlock lock -t 0 -J "$D/f"
-	run jq -r '[.locked[0].target, .locked[0].bytes, .locked[0].pages, (.locked[0].time|type), .locked[0].result, .summary[0].regions, .summary[0].bytes] | map(tostring) | join(" ")' <<<"$output"
+	run jq -r '[.locked[0].target, .locked[0].bytes, .locked[0].pages, (.locked[0].time|type), .locked[0].result, .summary.regions, .summary.bytes] | map(tostring) | join(" ")' <<<"$output"
 	assert_output "$D/f 8192 2 number locked 1 8192"
 }
 
@@ -351,7 +351,7 @@ mkfile() {
 	assert_regex "$stderr" "^memlock: refusing to lock [0-9.]+[GT] of anonymous memory: only [0-9.]+[GM] is available \(MemAvailable\), and faulting in more would set off the OOM killer; see 'memlock doctor [0-9.]+[GT]'$"
 	# With --onfault nothing is faulted in: allowed, and charged whole.
 	run -0 memlock lock -t 0 -J --onfault --anon $((avail + 1073741824))
-	run jq -r '.summary[0].vmlck' <<<"$output"
+	run jq -r '.summary.vmlck' <<<"$output"
 	assert_output "$((avail + 1073741824))"
 }
 

@@ -116,6 +116,36 @@ static const struct fmt_case formats[] = {
 	{ 8191, "8K" }, { 4192, "4.1K" }, { 8388608, "8M" },
 	{ 1610612736, "1.5G" }, { 1152921504606846976ULL, "1E" },
 	{ UINT64_MAX, "16E" },
+	/* Rounding up to the next unit carries into it. */
+	{ 1048575, "1M" }, { 1048371, "1023.8K" }, { 1073741823, "1G" },
+	{ 1152921504606846975ULL, "1E" }, { 1047552, "1023K" },
+};
+
+/* The checked helpers: a wrap is -ERANGE, never a value. */
+struct arith_case {
+	char op;		/* '+', '*' or '^' (align up) */
+	uint64_t a, b;
+	int rc;
+	uint64_t want;
+};
+
+static const struct arith_case ariths[] = {
+	{ '+', 1, 2, OK(3) },
+	{ '+', UINT64_MAX, 0, OK(UINT64_MAX) },
+	{ '+', UINT64_MAX, 1, BIG },
+	{ '+', UINT64_MAX / 2 + 1, UINT64_MAX / 2 + 1, BIG },
+	{ '*', 0, UINT64_MAX, OK(0) },
+	{ '*', UINT64_MAX, 1, OK(UINT64_MAX) },
+	{ '*', 1ULL << 32, 1ULL << 32, BIG },
+	{ '*', 4096, 1ULL << 52, BIG },
+	{ '*', 4096, (1ULL << 52) - 1, OK(UINT64_MAX - 4095) },
+	{ '^', 0, 4096, OK(0) },
+	{ '^', 1, 4096, OK(4096) },
+	{ '^', 4096, 4096, OK(4096) },
+	{ '^', UINT64_MAX - 4095, 4096, OK(UINT64_MAX - 4095) },
+	{ '^', UINT64_MAX - 4094, 4096, BIG },
+	{ '^', UINT64_MAX, 4096, BIG },
+	{ '^', UINT64_MAX, 1, OK(UINT64_MAX) },
 };
 
 int main(void)
@@ -155,6 +185,25 @@ int main(void)
 			fails++;
 		}
 	}
+	for (size_t i = 0; i < sizeof(ariths) / sizeof(ariths[0]); i++, n++) {
+		const struct arith_case *c = &ariths[i];
+		uint64_t v = 12345;
+		int rc = c->op == '+' ? size_add(c->a, c->b, &v) :
+			 c->op == '*' ? size_mul(c->a, c->b, &v) :
+			 size_align_up(c->a, c->b, &v);
+
+		if (rc != c->rc || (rc == 0 && v != c->want) || (rc != 0 && v != 12345)) {
+			printf("not ok %" PRIu64 " %c %" PRIu64 ": rc %d value %" PRIu64 "\n",
+			       c->a, c->op, c->b, rc, v);
+			fails++;
+		}
+	}
+	/* Names compare by ASCII alone, whatever the locale says of i and I. */
+	n += 4;
+	fails += ascii_casecmp("pid", "PID") != 0;
+	fails += ascii_casecmp("KIB", "kib") != 0;
+	fails += ascii_casecmp("pid", "PIDS") == 0;
+	fails += ascii_casecmp("\xc4\xb0", "i") == 0;	/* capital dotted I is not i */
 	printf("%d passed, %d failed\n", n - fails, fails);
 	return fails != 0;
 }
