@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "msg.h"
+#include "procfs.h"
 #include "size.h"
 
 #include <errno.h>
@@ -18,6 +19,25 @@ void usage_error(const char *fmt, ...)
 	msg_vwarnx(fmt, ap);
 	va_end(ap);
 	exit(EXIT_USAGE);
+}
+
+int procfs_open_or_err(void)
+{
+	unsigned long type = 0;
+	int fd = procfs_open_system(&type);
+	const char *name;
+
+	if (fd == -ENOTSUP) {
+		name = procfs_fs_name(type);
+		if (name)
+			msg_errx(EXIT_UNKNOWN, "%s is not procfs but %s: what it shows is not "
+				 "what the kernel says", PROCFS_ROOT, name);
+		msg_errx(EXIT_UNKNOWN, "%s is not procfs (filesystem type 0x%lx): what it "
+			 "shows is not what the kernel says", PROCFS_ROOT, type);
+	}
+	if (fd < 0)
+		msg_errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-fd));
+	return fd;
 }
 
 uint64_t size_arg_or_exit(const char *s, unsigned flags, const char *what)

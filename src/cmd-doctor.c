@@ -78,6 +78,9 @@ static error_t doctor_parse(int key, char *arg, struct argp_state *state)
 		if (state->arg_num > 0)
 			usage_error("doctor takes one SIZE; '%s' is one too many", arg);
 		a->size = size_arg_or_exit(arg, 0, "size");
+		if (a->size >= SIZE_MAX_MAPPING)
+			usage_error("invalid size '%s': no address space holds 2^63 bytes or "
+				    "more, so nothing that large can be locked", arg);
 		a->has_size = true;
 		break;
 	case ARGP_KEY_END:
@@ -163,7 +166,7 @@ static void print_json(const struct diag_facts *f, const struct diag_report *r,
 
 	out_init_side(&v, checks, verdict_cols, NVCOLS, "verdict", true);
 	ln = out_line(&v);
-	out_str(&v, ln, VCOL_RESULT, r->err ? "fail" : "ok");
+	out_str(&v, ln, VCOL_RESULT, r->err ? "fail" : r->unknown ? "unknown" : "ok");
 	out_str(&v, ln, VCOL_ERRNO, diag_errno_name(r->err));
 	out_str(&v, ln, VCOL_MODE, diag_mode_name(r->mode));
 	out_u64(&v, ln, VCOL_PID, (uint64_t)f->pid);
@@ -203,9 +206,7 @@ int cmd_doctor(int argc, char **argv)
 	cli_parse(&doctor_argp, argc, argv, 0, &a);
 	out_init_or_err(&out, &a.out, doctor_cols, NCOLS, "CHECK,RESULT,DETAIL", "checks",
 			"doctor");
-	procfd = procfs_open(PROCFS_ROOT);
-	if (procfd < 0)
-		msg_errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
+	procfd = procfs_open_or_err();
 	rc = diag_gather(procfd, a.pid, &f);
 	close(procfd);
 	if (rc == -EFAULT) {
@@ -239,5 +240,5 @@ int cmd_doctor(int argc, char **argv)
 	out_free(&out);
 	if (p.ran && p.copied && p.err != r.err)
 		return EXIT_UNKNOWN;
-	return r.err ? EXIT_REFUSED : EXIT_OK;
+	return r.err ? EXIT_REFUSED : r.unknown ? EXIT_UNKNOWN : EXIT_OK;
 }

@@ -34,7 +34,7 @@ static const struct out_col limit_cols[NCOLS] = {
 
 struct limit_args {
 	struct out_opts out;
-	int pid;			/* 0: the caller (our parent) */
+	int pid;			/* 0: memlock, or the shell when changing */
 	bool set, raise, have_min;
 	bool set_soft, set_hard;	/* which halves --set gives */
 	uint64_t soft, hard, min;
@@ -44,7 +44,8 @@ struct limit_args {
 enum { OPT_SET = 0x100, OPT_RAISE, OPT_MIN };
 
 static const struct argp_option limit_options[] = {
-	{ "pid", 'p', "PID", 0, "the process to read or change (default: the caller, your shell)", 0 },
+	{ "pid", 'p', "PID", 0, "the process to read or change (default: read memlock's "
+	  "own limit, what your shell's children get; change your shell's)", 0 },
 	{ "set", OPT_SET, "SOFT[:HARD]", 0,
 	  "set the limits: SOFT:HARD, SOFT:, :HARD, or one VALUE for both; sizes or unlimited", 0 },
 	{ "raise", OPT_RAISE, NULL, 0, "raise the soft limit to the hard one", 0 },
@@ -121,8 +122,9 @@ static const struct argp_child limit_children[] = {
 
 static const struct argp limit_argp = {
 	limit_options, limit_parse, "[-- COMMAND [ARG...]]",
-	"Show or change RLIMIT_MEMLOCK of the caller (your shell), of PID, or "
-	"run COMMAND under a new limit.\v",
+	"Show RLIMIT_MEMLOCK as a program started from this shell gets it (memlock's "
+	"own), change it for the shell (as 'ulimit -l'), read or change it for PID, "
+	"or run COMMAND under a new limit.\v",
 	limit_children, NULL, NULL
 };
 
@@ -232,11 +234,28 @@ static int run_command(int procfd, const struct limit_args *a)
 	return rc;
 }
 
+/* --set/--raise without -p act on the shell; say so when memlock itself
+ * runs under other limits (a wrapper between them changed them). */
+static void note_wrapper(int procfd, const struct target *shell)
+{
+	struct memlock_limit own;
+	char a[SIZE_BUFSZ], b[SIZE_BUFSZ], c[SIZE_BUFSZ], d[SIZE_BUFSZ];
+
+	if (rlimit_get(procfd, 0, &own) != 0 ||
+	    (own.soft == shell->old.soft && own.hard == shell->old.hard))
+		return;
+	msg_warnx("note: this changes the shell, %s, whose limits are %s:%s; memlock "
+		  "itself runs under %s:%s, set by something between them (a wrapper "
+		  "such as prlimit)", shell->who, limit_format(shell->old.soft, false, a),
+		  limit_format(shell->old.hard, false, b), limit_format(own.soft, false, c),
+		  limit_format(own.hard, false, d));
+}
+
 static void limit_row(struct out *out, const struct target *t, bool changed)
 {
 	struct libscols_line *ln = out_line(out);
 
-	out_u64(out, ln, COL_PID, (uint64_t)t->pid);
+	out_u64(out, ln, COL_PID, (uint64_t)(t->pid ? t->pid : getpid()));
 	if (t->have_st)
 		out_str(out, ln, COL_COMMAND, t->st.name);
 	if (changed) {
@@ -262,15 +281,16 @@ int cmd_limit(int argc, char **argv)
 
 	cli_parse(&limit_argp, argc, argv, ARGP_IN_ORDER, &a);
 	change = a.set || a.raise;
-	procfd = procfs_open(PROCFS_ROOT);
-	if (procfd < 0)
-		msg_errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
+	procfd = procfs_open_or_err();
 	if (a.cmd)
 		return run_command(procfd, &a);
 	out_init_or_err(&out, &a.out, limit_cols, NCOLS, change ? SET_COLS : READ_COLS,
 			"limit", "limit");
 	out.single = true;
-	t.pid = a.pid ? a.pid : getppid();
+	/* Reading: memlock's own limit, which is what the caller's children
+	 * get (a prlimit or other wrapper in between included).  Changing:
+	 * the calling shell's, as 'ulimit -l' would. */
+	t.pid = a.pid ? a.pid : change ? getppid() : 0;
 	target_name(procfd, &t);
 	rc = rlimit_get(procfd, t.pid, &t.old);
 	if (rc) {
@@ -280,11 +300,17 @@ int cmd_limit(int argc, char **argv)
 		goto out;
 	}
 	t.now = t.old;
+	if (change && !a.pid)
+		note_wrapper(procfd, &t);
 	if (change) {
 		if ((status = apply(&a, &t)) != EXIT_OK)
 			goto out;
-		if (rlimit_get(procfd, t.pid, &t.now) != 0)
-			t.now = t.old;
+		if ((rc = rlimit_get(procfd, t.pid, &t.now)) != 0) {
+			msg_warnx("changed the limits of %s, but cannot read them back: %s",
+				  t.who, strerror(-rc));
+			status = EXIT_UNKNOWN;
+			goto out;
+		}
 	}
 	limit_row(&out, &t, change);
 	out_print(&out);

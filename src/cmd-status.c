@@ -149,6 +149,7 @@ struct row {
 
 struct totals {
 	uint64_t vmlck, vmpin, processes;
+	uint64_t unreadable;	/* processes whose status could not be read */
 	struct meminfo mi;
 	bool have_mi;
 	uint64_t shm_locked, shm_segs;
@@ -245,7 +246,7 @@ static void read_totals(int procfd, struct totals *t)
 }
 
 enum { SCOL_PROCESSES, SCOL_VMLCK, SCOL_VMPIN, SCOL_MLOCKED, SCOL_UNEVICTABLE,
-       SCOL_SHMLOCKED, SCOL_SHMSEGS, NSCOLS };
+       SCOL_SHMLOCKED, SCOL_SHMSEGS, SCOL_UNREADABLE, NSCOLS };
 
 static const struct out_col summary_cols[NSCOLS] = {
 	[SCOL_PROCESSES] = { "PROCESSES", 0, 0, OUT_NUM, "processes with locked or pinned memory" },
@@ -255,23 +256,32 @@ static const struct out_col summary_cols[NSCOLS] = {
 	[SCOL_UNEVICTABLE] = { "UNEVICTABLE", 0, 0, OUT_SIZE, "Unevictable of /proc/meminfo" },
 	[SCOL_SHMLOCKED] = { "SHM_LOCKED", 0, 0, OUT_SIZE, "System V segments locked with SHM_LOCK" },
 	[SCOL_SHMSEGS] = { "SHM_SEGMENTS", 0, 0, OUT_NUM, "how many such segments" },
+	[SCOL_UNREADABLE] = { "UNREADABLE", 0, 0, OUT_NUM, "processes that could not be read, not in the sums" },
 };
 
 static void print_summary_text(const struct totals *t, bool bytes)
 {
 	char a[SIZE_BUFSZ], b[SIZE_BUFSZ];
 
-	printf("\nVmLck total  %8s in %llu process%s (VmPin %s)\n",
+	printf("\nVmLck total  %8s in %llu process%s (VmPin %s)",
 	       size_format(t->vmlck, bytes, a), (unsigned long long)t->processes,
 	       t->processes == 1 ? "" : "es", size_format(t->vmpin, bytes, b));
+	if (t->unreadable)
+		printf("; %llu process%s could not be read, not counted",
+		       (unsigned long long)t->unreadable, t->unreadable == 1 ? "" : "es");
+	putchar('\n');
 	if (t->have_mi)
-		printf("Mlocked      %8s   Unevictable %s (/proc/meminfo)\n",
+		printf("Mlocked      %8s   Unevictable %s (%s/meminfo)\n",
 		       size_format(t->mi.mlocked, bytes, a),
-		       size_format(t->mi.unevictable, bytes, b));
+		       size_format(t->mi.unevictable, bytes, b), PROCFS_ROOT);
+	else
+		printf("Mlocked      unknown: %s/meminfo cannot be read\n", PROCFS_ROOT);
 	if (t->have_shm)
 		printf("SHM_LOCK     %8s in %llu System V segment%s (never counted in VmLck)\n",
 		       size_format(t->shm_locked, bytes, a), (unsigned long long)t->shm_segs,
 		       t->shm_segs == 1 ? "" : "s");
+	else
+		printf("SHM_LOCK     unknown: %s/sysvipc/shm cannot be read\n", PROCFS_ROOT);
 }
 
 static void print_summary_json(struct out *main_out, const struct totals *t)
@@ -285,6 +295,7 @@ static void print_summary_json(struct out *main_out, const struct totals *t)
 	out_u64(&sum, ln, SCOL_PROCESSES, t->processes);
 	out_size(&sum, ln, SCOL_VMLCK, t->vmlck);
 	out_size(&sum, ln, SCOL_VMPIN, t->vmpin);
+	out_u64(&sum, ln, SCOL_UNREADABLE, t->unreadable);
 	if (t->have_mi) {
 		out_size(&sum, ln, SCOL_MLOCKED, t->mi.mlocked);
 		out_size(&sum, ln, SCOL_UNEVICTABLE, t->mi.unevictable);
@@ -311,6 +322,8 @@ static int add_row(int procfd, int pid, bool named, const struct status_args *a,
 		t->vmpin += r.st.vmpin;
 		if (r.st.vmlck || r.st.vmpin)
 			t->processes++;
+	} else {
+		t->unreadable++;
 	}
 	if (!named && !a->all && (r.err || (!r.st.vmlck && !r.st.vmpin)))
 		return 0;
@@ -400,6 +413,7 @@ static void maps_json(struct out *maps, int pid, const struct proc_status *st)
 
 static int status_maps(int procfd, const struct status_args *a)
 {
+	struct row self = { .pid = a->maps_pid };
 	struct proc_status st;
 	struct proc_map *maps;
 	struct out out;
@@ -433,7 +447,9 @@ static int status_maps(int procfd, const struct status_args *a)
 	free(title);
 	out_free(&out);
 	procfs_free_maps(maps, n);
-	return EXIT_OK;
+	/* --min/--max hold for the process shown, as for a listed one. */
+	self.st = st;
+	return check_bounds(a, &self, 1);
 }
 
 int cmd_status(int argc, char **argv)
@@ -446,9 +462,7 @@ int cmd_status(int argc, char **argv)
 	int procfd, rc, status = EXIT_OK;
 
 	cli_parse(&status_argp, argc, argv, 0, &a);
-	procfd = procfs_open(PROCFS_ROOT);
-	if (procfd < 0)
-		msg_errx(EXIT_UNKNOWN, "cannot open %s: %s", PROCFS_ROOT, strerror(-procfd));
+	procfd = procfs_open_or_err();
 	if (a.maps_pid)
 		return status_maps(procfd, &a);
 	out_init_or_err(&out, &a.out, status_cols, NCOLS, DEFAULT_COLS, "processes", "status");
@@ -473,7 +487,8 @@ int cmd_status(int argc, char **argv)
 			add_row(procfd, pids[i], false, &a, &rows, &n, &cap, &t);
 		free(pids);
 		read_totals(procfd, &t);
-		qsort(rows, n, sizeof(*rows), row_cmp);
+		if (n > 1)
+			qsort(rows, n, sizeof(*rows), row_cmp);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].err == 0 && needs_limit(&out))

@@ -40,6 +40,9 @@ void cli_parse(const struct argp *argp, int argc, char **argv, unsigned flags,
 void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
+/* The system's /proc, checked to be procfs; exit 3 with one line if not. */
+int procfs_open_or_err(void);
+
 /* Parsers for operands that end the program on bad input, naming WHAT. */
 uint64_t size_arg_or_exit(const char *s, unsigned flags, const char *what);
 int pid_arg_or_exit(const char *s);

@@ -44,64 +44,6 @@ static void shm_facts(int procfd, struct diag_facts *f)
 	free(segs);
 }
 
-/* Reads a cgroup file's number; "max" is no limit. */
-static int cg_value(int cgfd, const char *dir, const char *file, uint64_t *v)
-{
-	char path[512], *buf;
-	const char *p;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	rc = procfs_read_file(cgfd, path, &buf, NULL);
-	if (rc)
-		return rc;
-	p = buf;
-	if (strncmp(buf, "max", 3) == 0)
-		*v = UINT64_MAX;
-	else if (number_scan(&p, 10, v) != 0)
-		rc = -EINVAL;
-	free(buf);
-	return rc;
-}
-
-/* The tightest memory limit from the cgroup up to the root. */
-static void cgroup_facts(int procfd, struct diag_facts *f)
-{
-	const char *lim_file, *use_file;
-	char dir[300];
-	int cgfd = procfs_open(SYSFS_CGROUP);
-
-	if (cgfd < 0 || procfs_read_cgroup(procfd, f->pid, f->cg_path,
-					   sizeof(f->cg_path), &f->cg_v1) != 0)
-		goto out;
-	lim_file = f->cg_v1 ? "memory.limit_in_bytes" : "memory.max";
-	use_file = f->cg_v1 ? "memory.usage_in_bytes" : "memory.current";
-	snprintf(dir, sizeof(dir), "%s%s", f->cg_v1 ? "memory" : ".", f->cg_path);
-	f->cg_limit = UINT64_MAX;
-	for (;;) {
-		uint64_t lim, use;
-		char *slash;
-
-		if (cg_value(cgfd, dir, lim_file, &lim) == 0) {
-			f->have_cg = true;
-			/* v1 writes "no limit" as the largest page-aligned long. */
-			if (lim < f->cg_limit && lim < (UINT64_MAX >> 2) &&
-			    cg_value(cgfd, dir, use_file, &use) == 0) {
-				f->cg_limit = lim;
-				f->cg_usage = use;
-				f->cg_limited = true;
-			}
-		}
-		slash = strrchr(dir, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
-	}
-out:
-	if (cgfd >= 0)
-		close(cgfd);
-}
-
 static bool contains(const char *hay, const char *needle)
 {
 	return hay && strstr(hay, needle);
@@ -202,8 +144,7 @@ int diag_gather(int procfd, int pid, struct diag_facts *f)
 	f->have_maps = procfs_count_maps(procfd, f->pid, &f->map_count) == 0 &&
 		       procfs_read_sysctl(procfd, "sys/vm/max_map_count", &f->max_map_count) == 0;
 	shm_facts(procfd, f);
-	cgroup_facts(procfd, f);
-	f->have_mi = procfs_read_meminfo(procfd, &f->mi) == 0;
+	memguard_read(procfd, f->pid, &f->mem);
 	if (uname(&u) == 0)
 		snprintf(f->kernel, sizeof(f->kernel), "%s", u.release);
 	origin_facts(procfd, f);
@@ -240,7 +181,7 @@ static void remedy(struct diag_report *r, const char *fmt, ...)
 /* Rounds B up to whole pages, as the kernel counts. */
 static uint64_t pages_of(const struct diag_facts *f, uint64_t b)
 {
-	return b / f->page_size + (b % f->page_size != 0);
+	return size_units(b, f->page_size);
 }
 
 /* Short names for sizes inside sentences (a few per sentence at most). */
@@ -379,38 +320,62 @@ static void check_shm(const struct diag_facts *f, struct diag_report *r)
 		      sz(f->shm_locked), f->shm_stale ? "; some are attached by no process" : "");
 }
 
-static void check_memory(const struct diag_facts *f, struct diag_report *r)
+static void check_cgroup(const struct diag_facts *f, struct diag_report *r, uint64_t need)
 {
-	uint64_t need = r->mode == MODE_ONFAULT ? 0 : r->size;
+	const struct memcg *cg = &f->mem.cg;
 
-	if (!f->have_cg)
-		check(r, "cgroup", DIAG_INFO, "no memory cgroup could be read");
-	else if (!f->cg_limited)
-		check(r, "cgroup", DIAG_OK, "memory cgroup %s (v%d): no limit", f->cg_path,
-		      f->cg_v1 ? 1 : 2);
-	else if (r->has_size && f->cg_usage + need > f->cg_limit) {
-		check(r, "cgroup", DIAG_FAIL, "memory cgroup %s (v%d): %s used + %s is over its "
-		      "limit %s: reclaim, then the OOM killer, or EAGAIN", f->cg_path,
-		      f->cg_v1 ? 1 : 2, sz(f->cg_usage), sz(need), sz(f->cg_limit));
+	if (f->mem.cg_err == -ENOENT) {
+		check(r, "cgroup", DIAG_OK, "in no memory cgroup: no cgroup limit applies");
+	} else if (f->mem.cg_err) {
+		check(r, "cgroup", r->has_size && need ? DIAG_WARN : DIAG_INFO,
+		      "could not read %s: %s", f->mem.cg_bad, f->mem.cg_err == -ENOTSUP ?
+		      "not a cgroup filesystem" : strerror(-f->mem.cg_err));
+	} else if (!cg->limited) {
+		check(r, "cgroup", DIAG_OK, "memory cgroup %s (v%d): no limit", cg->path,
+		      cg->v1 ? 1 : 2);
+	} else if (r->has_size && need > procfs_memcg_room(cg)) {
+		/* Reclaim takes the page cache back first; what is left is
+		 * fought over by the OOM killer (mm/memcontrol.c, try_charge). */
+		check(r, "cgroup", DIAG_FAIL, "memory cgroup %s (v%d): %s used, %s of it "
+		      "reclaimable cache, + %s is over its limit %s: reclaim, then the OOM "
+		      "killer, or EAGAIN", cg->path, cg->v1 ? 1 : 2, sz(cg->usage),
+		      sz(cg->reclaimable), sz(need), sz(cg->limit));
 		if (!r->err) {
 			r->err = -EAGAIN;
 			r->oom = true;
 		}
-	} else
-		check(r, "cgroup", DIAG_OK, "memory cgroup %s (v%d): %s used of %s", f->cg_path,
-		      f->cg_v1 ? 1 : 2, sz(f->cg_usage), sz(f->cg_limit));
-	if (!f->have_mi)
-		return;
-	if (r->has_size && need > f->mi.total) {
+	} else {
+		check(r, "cgroup", DIAG_OK, "memory cgroup %s (v%d): %s used (%s reclaimable "
+		      "cache) of %s", cg->path, cg->v1 ? 1 : 2, sz(cg->usage),
+		      sz(cg->reclaimable), sz(cg->limit));
+	}
+}
+
+static void check_memory(const struct diag_facts *f, struct diag_report *r)
+{
+	const struct meminfo *mi = &f->mem.mi;
+	uint64_t need = r->mode == MODE_ONFAULT ? 0 : r->size;
+
+	check_cgroup(f, r, need);
+	if (f->mem.mi_err) {
+		check(r, "memory", r->has_size && need ? DIAG_WARN : DIAG_INFO,
+		      "could not read MemAvailable in %s/meminfo: %s", PROCFS_ROOT,
+		      f->mem.mi_err == -ENODATA ? "not there" : strerror(-f->mem.mi_err));
+	} else if (r->has_size && (mi->have & MI_TOTAL) && need > mi->total) {
 		check(r, "memory", DIAG_FAIL, "%s is more than all RAM, %s: EAGAIN", sz(need),
-		      sz(f->mi.total));
+		      sz(mi->total));
 		if (!r->err)
 			r->err = -EAGAIN;
-	} else if (r->has_size && need > f->mi.available)
+	} else if (r->has_size && need > mi->available) {
 		check(r, "memory", DIAG_WARN, "%s is more than MemAvailable %s: the kernel must "
-		      "reclaim or swap others out first", sz(need), sz(f->mi.available));
-	else
-		check(r, "memory", DIAG_OK, "MemAvailable %s", sz(f->mi.available));
+		      "reclaim or swap others out first", sz(need), sz(mi->available));
+	} else {
+		check(r, "memory", DIAG_OK, "MemAvailable %s", sz(mi->available));
+	}
+	/* Nothing else failed, and what decides the rest cannot be read:
+	 * say so rather than "would succeed". */
+	if (!r->err && memguard_check(&f->mem, r->has_size ? need : 1) == GUARD_UNKNOWN)
+		r->unknown = true;
 }
 
 static void check_kernel(const struct diag_facts *f, struct diag_report *r)
@@ -537,6 +502,15 @@ static void remedy_limit(const struct diag_facts *f, struct diag_report *r)
 		       "buffers that need it with mlock()", sz(f->st.vmsize));
 }
 
+/* The guard's input that could not be read, for sentences. */
+static const char *unreadable(const struct diag_facts *f)
+{
+	static char buf[400];
+	int e;
+
+	return memguard_unreadable(&f->mem, buf, sizeof(buf), &e) ? buf : "?";
+}
+
 static void remedies(const struct diag_facts *f, struct diag_report *r)
 {
 	if (r->limit_failed) {
@@ -545,13 +519,17 @@ static void remedies(const struct diag_facts *f, struct diag_report *r)
 		remedy(r, "raise vm.max_map_count: 'sysctl -w vm.max_map_count=%llu', kept in "
 		       "/etc/sysctl.d/ (or make fewer, larger mappings)",
 		       (unsigned long long)f->max_map_count * 2);
-	} else if (r->err == -EAGAIN && f->cg_limited && f->cg_usage + r->size > f->cg_limit) {
+	} else if (r->oom) {
 		remedy(r, "raise the limit of memory cgroup %s (memory.%s; systemd: "
-		       "MemoryMax=, docker: --memory)", f->cg_path, f->cg_v1 ?
+		       "MemoryMax=, docker: --memory)", f->mem.cg.path, f->mem.cg.v1 ?
 		       "limit_in_bytes" : "max");
 	} else if (r->err == -EAGAIN) {
 		remedy(r, "lock less, or free memory first: the machine has %s in all",
-		       sz(f->mi.total));
+		       sz(f->mem.mi.total));
+	} else if (r->unknown) {
+		remedy(r, "let memlock read %s (a procfs mounted with subset=pid, or a "
+		       "cgroup filesystem hidden, hides it), or run doctor where it can",
+		       unreadable(f));
 	}
 }
 
@@ -575,6 +553,10 @@ static void verdict(const struct diag_facts *f, struct diag_report *r)
 	else if (r->err)
 		snprintf(r->verdict, sizeof(r->verdict), "would fail: %s returns %s in %s: %s",
 			 call_name(r->mode), diag_errno_name(r->err), who(f), why);
+	else if (r->unknown)
+		snprintf(r->verdict, sizeof(r->verdict), "could not tell: the limit allows %s, "
+			 "but whether %s fits in memory depends on %s, which cannot be read",
+			 who(f), r->has_size ? sz(r->size) : "more", unreadable(f));
 	else if (r->has_size)
 		snprintf(r->verdict, sizeof(r->verdict), "would succeed: %s of %s in %s "
 			 "returns 0", call_name(r->mode), sz(r->size), who(f));
@@ -668,7 +650,7 @@ static int probe_child(const struct diag_facts *f, enum diag_mode mode, uint64_t
 	struct rlimit rl;
 	uint64_t now = charged_now(f, mode);
 	bool onfault = mode == MODE_ONFAULT ||
-		       (mode == MODE_MLOCK && f->have_mi && size > f->mi.available / 4);
+		       (mode == MODE_MLOCK && f->mem.mi_err == 0 && size > f->mem.mi.available / 4);
 	void *p;
 
 	getrlimit(RLIMIT_MEMLOCK, &rl);

@@ -7,6 +7,7 @@
 #define MEMLOCK_DIAGNOSE_H
 
 #include "caps.h"
+#include "memguard.h"
 #include "procfs.h"
 #include "rlimit.h"
 
@@ -32,11 +33,7 @@ struct diag_facts {
 	uint64_t shm_locked, shm_segs, shm_stale;	/* this user's SHM_LOCK segments */
 	int shm_stale_id;		/* one locked segment nobody has attached */
 	bool have_shm;
-	char cg_path[256];		/* the memory cgroup */
-	bool cg_v1, have_cg, cg_limited;
-	uint64_t cg_limit, cg_usage;	/* the tightest limit on the path, its usage */
-	struct meminfo mi;
-	bool have_mi;
+	struct memguard mem;		/* MemAvailable and the memory cgroup */
 	char kernel[65];
 	enum diag_origin origin;	/* the most specific source of the limit */
 	char unit[128];			/* the systemd unit, or "" */
@@ -59,12 +56,13 @@ struct diag_report {
 	int err;			/* predicted: 0 or -EPERM, -ENOMEM, -EAGAIN */
 	bool limit_failed;		/* the err comes from RLIMIT_MEMLOCK */
 	bool oom;			/* the memory cgroup would OOM-kill first */
+	bool unknown;			/* could not tell: an input was not readable */
 	bool headroom_unlimited;
 	uint64_t headroom;		/* bytes that could still be locked */
-	char verdict[400];
+	char verdict[800];
 	struct diag_check checks[DIAG_MAX_CHECKS];
 	int nchecks;
-	char remedies[DIAG_MAX_REMEDIES][400];
+	char remedies[DIAG_MAX_REMEDIES][600];
 	int nremedies;
 };
 

@@ -1,5 +1,6 @@
 /* mm/mlock.c: do_mlock() and apply_vma_lock_flags(), as arithmetic. */
 #include "pagemath.h"
+#include "size.h"
 
 #include <errno.h>
 #include <string.h>
@@ -15,9 +16,11 @@ void pagemath_mlock(uint64_t addr, uint64_t len, uint64_t page_size,
 	m->page_size = page_size;
 	m->offset = addr & mask;
 	/* len = PAGE_ALIGN(len + offset_in_page(start)): both steps are
-	 * unsigned long arithmetic and may wrap. */
+	 * unsigned long arithmetic and may wrap, which the kernel lets happen
+	 * (and this models); the checked helpers say when it did. */
+	m->wrapped = size_add(len, m->offset, &sum) != 0 ||
+		     size_align_up(sum, page_size, &m->locked) != 0;
 	sum = len + m->offset;
-	m->wrapped = sum < len || sum + mask < sum;
 	m->locked = (sum + mask) & ~mask;
 	m->start = addr & ~mask;
 	m->end = m->start + m->locked;

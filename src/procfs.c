@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 int procfs_open(const char *root)
@@ -16,6 +18,43 @@ int procfs_open(const char *root)
 	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
+}
+
+int procfs_open_system(unsigned long *fstype)
+{
+	struct statfs sf;
+	int fd = procfs_open(PROCFS_ROOT);
+
+	if (fd < 0)
+		return fd;
+	if (fstatfs(fd, &sf) != 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	*fstype = (unsigned long)sf.f_type;
+	if (sf.f_type != PROC_SUPER_MAGIC) {
+		close(fd);
+		return -ENOTSUP;
+	}
+	return fd;
+}
+
+const char *procfs_fs_name(unsigned long magic)
+{
+	static const struct { unsigned long magic; const char *name; } names[] = {
+		{ TMPFS_MAGIC, "tmpfs" }, { EXT4_SUPER_MAGIC, "ext4" },
+		{ OVERLAYFS_SUPER_MAGIC, "overlay" }, { SYSFS_MAGIC, "sysfs" },
+		{ BTRFS_SUPER_MAGIC, "btrfs" }, { XFS_SUPER_MAGIC, "xfs" },
+		{ CGROUP_SUPER_MAGIC, "cgroup" }, { CGROUP2_SUPER_MAGIC, "cgroup2" },
+		{ RAMFS_MAGIC, "ramfs" }, { PROC_SUPER_MAGIC, "proc" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].magic == magic)
+			return names[i].name;
+	return NULL;
 }
 
 int procfs_read_file(int procfd, const char *path, char **buf, size_t *len)
@@ -569,4 +608,139 @@ int procfs_read_cgroup(int procfd, int pid, char *path, size_t len, bool *v1)
 	rc = procfs_parse_cgroup(buf, path, len, v1);
 	free(buf);
 	return rc;
+}
+
+/* Reads DIR/FILE's number below CGFD; "max" (v2) is no limit. */
+static int cg_value(int cgfd, const char *dir, const char *file, uint64_t *v)
+{
+	char path[400], *buf;
+	const char *p;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	rc = procfs_read_file(cgfd, path, &buf, NULL);
+	if (rc)
+		return rc;
+	p = buf;
+	if (strncmp(buf, "max", 3) == 0 && (buf[3] == '\n' || buf[3] == '\0'))
+		*v = UINT64_MAX;
+	else if (number_scan(&p, 10, v) != 0 || (*p != '\n' && *p != '\0'))
+		rc = -EINVAL;
+	free(buf);
+	return rc;
+}
+
+/* The file cache in DIR's memory.stat: what reclaim can take back. */
+static int cg_reclaimable(int cgfd, const char *dir, bool v1, uint64_t *v)
+{
+	static const char *const keys[2][2] = {
+		{ "active_file ", "inactive_file " },
+		{ "total_active_file ", "total_inactive_file " },
+	};
+	char path[400], *buf;
+	int found = 0, rc;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	rc = procfs_read_file(cgfd, path, &buf, NULL);
+	if (rc)
+		return rc;
+	*v = 0;
+	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		for (int k = 0; k < 2; k++) {
+			const char *key = keys[v1][k], *p = l + strlen(key);
+			uint64_t n;
+
+			if (strncmp(l, key, strlen(key)) == 0 && number_scan(&p, 10, &n) == 0 &&
+			    size_add(*v, n, v) == 0)
+				found++;
+		}
+	free(buf);
+	return found == 2 ? 0 : -EINVAL;
+}
+
+/* The hierarchy's root below CGFD must be a cgroup filesystem: a tmpfs
+ * there holds no limits, and would read as "no limit". */
+static int cg_root_check(int cgfd, const char *root, bool v1, char *bad, size_t badlen)
+{
+	struct statfs sf;
+	int fd = openat(cgfd, root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0 || fstatfs(fd, &sf) != 0)
+		rc = -errno;
+	else if (sf.f_type != (v1 ? CGROUP_SUPER_MAGIC : CGROUP2_SUPER_MAGIC))
+		rc = -ENOTSUP;
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		snprintf(bad, badlen, SYSFS_CGROUP "/%s", strcmp(root, ".") ? root : "");
+	return rc;
+}
+
+int procfs_read_memcg(int procfd, int cgfd, int pid, struct memcg *cg,
+		      char *bad, size_t badlen)
+{
+	const char *lim_file, *use_file, *root;
+	char dir[320];
+	int rc;
+
+	memset(cg, 0, sizeof(*cg));
+	rc = procfs_read_cgroup(procfd, pid, cg->path, sizeof(cg->path), &cg->v1);
+	if (rc) {
+		if (rc != -ENOENT)
+			snprintf(bad, badlen, PROCFS_ROOT "/%d/cgroup", pid);
+		return rc;
+	}
+	root = cg->v1 ? "memory" : ".";
+	lim_file = cg->v1 ? "memory.limit_in_bytes" : "memory.max";
+	use_file = cg->v1 ? "memory.usage_in_bytes" : "memory.current";
+	rc = cg_root_check(cgfd, root, cg->v1, bad, badlen);
+	if (rc)
+		return rc;
+	cg->limit = UINT64_MAX;
+	snprintf(dir, sizeof(dir), "%s%s", root, cg->path);
+	/*
+	 * From the process's level up to the root.  A level that does not
+	 * exist here is skipped (a container sees its own cgroup as the root,
+	 * with the host's path in /proc/PID/cgroup); a level without the limit
+	 * file has no limit (v2's root, or the controller not enabled there).
+	 */
+	for (;;) {
+		uint64_t lim, use, rec;
+		char *slash;
+
+		rc = cg_value(cgfd, dir, lim_file, &lim);
+		if (rc && rc != -ENOENT) {
+			snprintf(bad, badlen, SYSFS_CGROUP "/%s/%s", dir, lim_file);
+			return rc;
+		}
+		/* v1 writes "no limit" as the largest page-aligned long. */
+		if (rc == 0 && lim < cg->limit && lim < (UINT64_MAX >> 2)) {
+			if ((rc = cg_value(cgfd, dir, use_file, &use)) != 0) {
+				snprintf(bad, badlen, SYSFS_CGROUP "/%s/%s", dir, use_file);
+				return rc;
+			}
+			if ((rc = cg_reclaimable(cgfd, dir, cg->v1, &rec)) != 0) {
+				snprintf(bad, badlen, SYSFS_CGROUP "/%s/memory.stat", dir);
+				return rc;
+			}
+			cg->limit = lim;
+			cg->usage = use;
+			cg->reclaimable = rec < use ? rec : use;
+			cg->limited = true;
+			snprintf(cg->level, sizeof(cg->level), "%s", dir);
+		}
+		if (strcmp(dir, root) == 0 || !(slash = strrchr(dir, '/')))
+			break;
+		*slash = '\0';
+	}
+	return 0;
+}
+
+uint64_t procfs_memcg_room(const struct memcg *cg)
+{
+	uint64_t held = cg->usage - cg->reclaimable;
+
+	if (!cg->limited)
+		return UINT64_MAX;
+	return cg->limit > held ? cg->limit - held : 0;
 }

@@ -61,6 +61,16 @@ struct shm_seg {
 
 int procfs_open(const char *root);
 
+/*
+ * Opens the system's /proc and checks, once, that it is procfs: a tmpfs or
+ * an empty directory over it would read as "nothing locked".  -ENOTSUP
+ * when it is some other filesystem (its magic number in *FSTYPE).
+ */
+int procfs_open_system(unsigned long *fstype);
+
+/* The name of a filesystem magic number ("tmpfs"), or NULL. */
+const char *procfs_fs_name(unsigned long magic);
+
 int procfs_list_pids(int procfd, int **pids, size_t *n);
 
 int procfs_parse_status(const char *buf, struct proc_status *st);
@@ -84,6 +94,32 @@ int procfs_count_maps(int procfd, int pid, uint64_t *n);
 
 /* A numeric sysctl below PROCFD, e.g. "sys/vm/max_map_count". */
 int procfs_read_sysctl(int procfd, const char *name, uint64_t *v);
+
+/*
+ * The memory cgroup of a process, and the tightest limit from it up to the
+ * root.  USAGE counts page cache, which the kernel reclaims before it
+ * OOM-kills: RECLAIMABLE is the file cache of that level (active_file +
+ * inactive_file in memory.stat; v1's total_* figures), so that what a lock
+ * may still take is LIMIT - (USAGE - RECLAIMABLE).
+ */
+struct memcg {
+	char path[256];		/* as /proc/PID/cgroup names it */
+	bool v1;
+	bool limited;		/* some level has a limit */
+	uint64_t limit, usage, reclaimable;	/* bytes, of the tightest level */
+	char level[320];	/* that level's directory below SYSFS_CGROUP */
+};
+
+/*
+ * Reads PID's memory cgroup below CGFD (SYSFS_CGROUP opened; a fixture
+ * tree in tests).  0, or -ENOENT when PID is in no memory cgroup (no memory
+ * controller: no cgroup limit applies), or -errno when a file the answer
+ * depends on cannot be read, named in BAD (as the system's path).
+ */
+int procfs_read_memcg(int procfd, int cgfd, int pid, struct memcg *cg,
+		      char *bad, size_t badlen);
+/* What a lock can still take in CG: LIMIT - (USAGE - RECLAIMABLE). */
+uint64_t procfs_memcg_room(const struct memcg *cg);
 
 /* PID's memory cgroup: the v1 "memory" hierarchy's path if it has one,
  * else the v2 path ("0::").  *V1 says which. */

@@ -6,6 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Beyond any mapping: no 64-bit Linux gives a process 2^63 bytes of address
+ * space (x86-64 has 2^47 or 2^56, arm64 at most 2^52), so no lock of that
+ * size exists to ask about, and sums below 2^64 stay exact.
+ */
+#define SIZE_MAX_MAPPING (UINT64_C(1) << 63)
+
 /* What a limit of "unlimited" is stored as (RLIM_INFINITY on Linux). */
 #define SIZE_UNLIMITED UINT64_MAX
 

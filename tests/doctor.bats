@@ -268,7 +268,7 @@ AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
 	run -0 doctor_errno :: -p "$HELPER_PID" 16M
 	assert_output 0
 	run -1 memlock doctor -p "$HELPER_PID" 64M
-	assert_output --regexp "cgroup +fail +memory cgroup [^ ]*/memlock-test-$$ \(v[12]\): [0-9.]+[BKM] used \+ 64M is over its limit 32M"
+	assert_output --regexp "cgroup +fail +memory cgroup [^ ]*/memlock-test-$$ \(v[12]\): [0-9.]+[BKM] used, [0-9.]+[BKM] of it reclaimable cache, \+ 64M is over its limit 32M"
 	assert_output --partial "verdict: would fail: the memory cgroup's OOM killer ends pid $HELPER_PID (lock-helper)"
 	run -0 doctor_errno :: -p "$HELPER_PID" 64M
 	assert_output EAGAIN

@@ -32,10 +32,25 @@ prl() {
 	assert_output "$HELPER_PID lock-helper 4096"
 }
 
-@test "limit without -p reads the caller: the shell that ran it" {
+@test "limit without -p reads memlock's own limit: what the shell's children get" {
 	pick_limits
-	run -0 prlimit --memlock=$LIM_SOFT:$LIM_HARD bash -c '"$0" limit -b -r -n -o PID,COMMAND,SOFT,HARD; echo $$' "$MEMLOCK"
-	assert_equal "${lines[0]}" "${lines[1]} bash $LIM_SOFT $LIM_HARD"
+	run -0 prlimit --memlock=$LIM_SOFT:$LIM_HARD bash -c '"$0" limit -b -r -n -o COMMAND,SOFT,HARD' "$MEMLOCK"
+	assert_output "memlock $LIM_SOFT $LIM_HARD"
+	# A wrapper between the shell and memlock counts: it is what a program
+	# started the same way would get.
+	run -1 --separate-stderr prlimit --memlock=4194304:4194304 "$MEMLOCK" limit --min 8M
+	assert_equal "$stderr" "memlock: the soft limit of memlock is 4M, less than --min 8M"
+	run -0 prlimit --memlock=4194304:4194304 "$MEMLOCK" limit --min 4M
+}
+
+@test "limit --set without -p changes the shell, and says when memlock's own limit differs" {
+	pick_limits
+	# The shell is bash -c; memlock runs under prlimit, one step lower.
+	run -0 --separate-stderr prlimit --memlock=$LIM_HARD:$LIM_HARD bash -c '
+		prlimit --memlock=$1:$2 "$0" limit -b -r -n --set $1:$2
+		prlimit --pid $$ --memlock --raw --noheadings -o SOFT,HARD' "$MEMLOCK" $LIM_SOFT $LIM_HARD
+	assert_line --index 1 --regexp "^ *$LIM_SOFT +$LIM_HARD\$"
+	assert_equal "$stderr" "memlock: note: this changes the shell, pid $(sed -n 1p <<<"$output" | awk '{print $1}') (bash), whose limits are $(size_h $LIM_HARD):$(size_h $LIM_HARD); memlock itself runs under $(size_h $LIM_SOFT):$(size_h $LIM_HARD), set by something between them (a wrapper such as prlimit)"
 }
 
 @test "limit --set through -p is what prlimit then sees" {

@@ -149,3 +149,10 @@ usr1_result() {
 	[ "$line" = ok ] && line=0
 	echo "${line:-no answer}"
 }
+
+# A byte count as memlock writes whole KiB and MiB: 4194304 -> 4M.
+size_h() {
+	if (($1 % 1048576 == 0)); then echo "$(($1 / 1048576))M"
+	elif (($1 % 1024 == 0)); then echo "$(($1 / 1024))K"
+	else echo "$1B"; fi
+}

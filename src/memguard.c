@@ -1,0 +1,59 @@
+/* The memory guard: MemAvailable and the memory cgroup against a request. */
+#define _GNU_SOURCE
+#include "memguard.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void memguard_read(int procfd, int pid, struct memguard *g)
+{
+	int cgfd;
+
+	memset(g, 0, sizeof(*g));
+	g->mi_err = procfs_read_meminfo(procfd, &g->mi);
+	if (g->mi_err == 0 && !(g->mi.have & MI_AVAILABLE))
+		g->mi_err = -ENODATA;
+	cgfd = procfs_open(SYSFS_CGROUP);
+	if (cgfd < 0) {
+		g->cg_err = cgfd;
+		snprintf(g->cg_bad, sizeof(g->cg_bad), "%s", SYSFS_CGROUP);
+		return;
+	}
+	g->cg_err = procfs_read_memcg(procfd, cgfd, pid ? pid : getpid(), &g->cg,
+				      g->cg_bad, sizeof(g->cg_bad));
+	close(cgfd);
+}
+
+enum memguard_verdict memguard_check(const struct memguard *g, uint64_t need)
+{
+	bool unknown = false;
+
+	if (need == 0)
+		return GUARD_FITS;
+	if (g->cg_err == 0 && need > procfs_memcg_room(&g->cg))
+		return GUARD_OVER_CGROUP;
+	if (g->mi_err == 0 && need > g->mi.available)
+		return GUARD_OVER_AVAILABLE;
+	unknown = g->mi_err != 0 || (g->cg_err != 0 && g->cg_err != -ENOENT);
+	return unknown ? GUARD_UNKNOWN : GUARD_FITS;
+}
+
+const char *memguard_unreadable(const struct memguard *g, char *buf, size_t len,
+				int *err)
+{
+	if (g->mi_err) {
+		*err = g->mi_err;
+		snprintf(buf, len, "%s/meminfo%s", PROCFS_ROOT,
+			 g->mi_err == -ENODATA ? " (MemAvailable)" : "");
+		return buf;
+	}
+	if (g->cg_err && g->cg_err != -ENOENT) {
+		*err = g->cg_err;
+		snprintf(buf, len, "%s", g->cg_bad);
+		return buf;
+	}
+	return NULL;
+}
