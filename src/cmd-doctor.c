@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <libsmartcols.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,9 +110,20 @@ static const struct argp doctor_argp = {
 
 struct probe {
 	bool ran, copied;
-	int err;
-	char why[256];
+	struct diag_probe_result res;
 };
+
+/* "SIGKILL" */
+static const char *sig_name(int signo, char buf[32])
+{
+	const char *abbrev = sigabbrev_np(signo);
+
+	if (abbrev)
+		snprintf(buf, 32, "SIG%s", abbrev);
+	else
+		snprintf(buf, 32, "signal %d", signo);
+	return buf;
+}
 
 static void print_escaped(const char *prefix, const char *text)
 {
@@ -141,12 +153,19 @@ static void print_text(const struct doctor_args *a, const struct diag_facts *f,
 	/* Names of processes, units and cgroups are in these sentences:
 	 * escaped, as in the table. */
 	print_escaped("\nverdict: ", r->verdict);
-	if (p->ran && p->copied)
+	char sig[32];
+
+	if (p->ran && p->copied && p->res.signo)
+		printf("probe: a child with the same soft limit and capabilities was killed "
+		       "by %s%s: %s\n", sig_name(p->res.signo, sig),
+		       p->res.signo == SIGKILL ? " (the OOM killer's signal)" : "",
+		       diag_probe_agrees(r, &p->res) ? "agrees" : "DISAGREES with the prediction");
+	else if (p->ran && p->copied)
 		printf("probe: a child with the same soft limit and capabilities got %s: %s\n",
-		       diag_errno_name(p->err), p->err == r->err ? "agrees" :
+		       diag_errno_name(p->res.err), diag_probe_agrees(r, &p->res) ? "agrees" :
 		       "DISAGREES with the prediction");
 	else if (p->ran)
-		print_escaped("probe: not run: ", p->why);
+		print_escaped("probe: not run: ", p->res.why);
 	if (r->nremedies)
 		printf("\nremedies, most specific first:\n");
 	for (int i = 0; i < r->nremedies; i++) {
@@ -178,10 +197,13 @@ static void print_json(const struct diag_facts *f, const struct diag_report *r,
 	if (!r->headroom_unlimited)
 		out_size(&v, ln, VCOL_HEADROOM, r->headroom);
 	if (p->ran && p->copied) {
-		out_str(&v, ln, VCOL_PROBE, diag_errno_name(p->err));
-		out_bool(&v, ln, VCOL_AGREES, p->err == r->err);
+		char sig[32];
+
+		out_str(&v, ln, VCOL_PROBE, p->res.signo ? sig_name(p->res.signo, sig) :
+			diag_errno_name(p->res.err));
+		out_bool(&v, ln, VCOL_AGREES, diag_probe_agrees(r, &p->res));
 	} else if (p->ran) {
-		out_str(&v, ln, VCOL_PROBE, p->why);
+		out_str(&v, ln, VCOL_PROBE, p->res.why);
 	}
 	out_str(&v, ln, VCOL_TEXT, r->verdict);
 	for (int i = 0; i < r->nremedies; i++)
@@ -224,7 +246,7 @@ int cmd_doctor(int argc, char **argv)
 	diag_evaluate(&f, a.mode, a.has_size, a.size, &r);
 	if (a.probe) {
 		p.ran = true;
-		p.copied = diag_probe(&f, a.mode, a.size, &p.err, p.why, sizeof(p.why)) == 0;
+		p.copied = diag_probe(&f, a.mode, a.size, &p.res) == 0;
 	}
 	for (int i = 0; i < r.nchecks; i++) {
 		struct libscols_line *ln = out_line(&out);
@@ -238,7 +260,7 @@ int cmd_doctor(int argc, char **argv)
 	else
 		print_text(&a, &f, &r, &p, &out);
 	out_free(&out);
-	if (p.ran && p.copied && p.err != r.err)
+	if (p.ran && p.copied && !diag_probe_agrees(&r, &p.res))
 		return EXIT_UNKNOWN;
 	return r.err ? EXIT_REFUSED : r.unknown ? EXIT_UNKNOWN : EXIT_OK;
 }

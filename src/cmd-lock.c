@@ -3,13 +3,15 @@
 #include "commands.h"
 #include "msg.h"
 #include "diagnose.h"
+#include "holder.h"
 #include "locker.h"
+#include "memguard.h"
+#include "targets.h"
 #include "output.h"
 #include "size.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libsmartcols.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,14 +37,14 @@ static const struct out_col lock_cols[NCOLS] = {
 struct lock_args {
 	struct out_opts out;
 	bool anon, onfault, recursive, keep_going, daemon, have_range;
-	bool have_timeout;
+	bool have_timeout, no_guard;
 	uint64_t anon_size, range_off, range_len, timeout_ms;
 	const char *pidfile;
 	char **files;
 	int nfiles;
 };
 
-enum { OPT_ANON = 0x100, OPT_ONFAULT, OPT_RANGE, OPT_PIDFILE };
+enum { OPT_ANON = 0x100, OPT_ONFAULT, OPT_RANGE, OPT_PIDFILE, OPT_NO_GUARD };
 
 static const struct argp_option lock_options[] = {
 	{ "anon", OPT_ANON, "SIZE", 0, "lock SIZE bytes of anonymous memory", 0 },
@@ -53,6 +55,8 @@ static const struct argp_option lock_options[] = {
 	{ "daemon", 'd', NULL, 0, "hold in the background; return once every lock is in place", 0 },
 	{ "pidfile", OPT_PIDFILE, "FILE", 0, "write the holder's pid to FILE, removed on exit", 0 },
 	{ "keep-going", 'k', NULL, 0, "on a failure keep what locked, and exit 1 at the end", 0 },
+	{ "no-guard", OPT_NO_GUARD, NULL, 0, "lock even what MemAvailable or the memory cgroup "
+	  "cannot take, or when they cannot be read", 0 },
 	{ 0 }
 };
 
@@ -87,6 +91,9 @@ static error_t lock_parse(int key, char *arg, struct argp_state *state)
 		a->anon_size = size_arg_or_exit(arg, 0, "size");
 		if (a->anon_size == 0)
 			usage_error("invalid size '%s': nothing to lock", arg);
+		if (a->anon_size >= SIZE_MAX_MAPPING)
+			usage_error("invalid size '%s': no address space holds 2^63 bytes or "
+				    "more, so nothing that large can be locked", arg);
 		a->anon = true;
 		break;
 	case OPT_RANGE: range_arg(a, arg); break;
@@ -106,6 +113,7 @@ static error_t lock_parse(int key, char *arg, struct argp_state *state)
 		a->pidfile = arg;
 		break;
 	case 'k': a->keep_going = true; break;
+	case OPT_NO_GUARD: a->no_guard = true; break;
 	case ARGP_KEY_ARGS:
 		a->files = state->argv + state->next;
 		a->nfiles = state->argc - state->next;
@@ -135,56 +143,26 @@ static const struct argp_child lock_children[] = {
 static const struct argp lock_argp = {
 	lock_options, lock_parse, "FILE...\n--anon SIZE",
 	"Lock files (or part of one, or the files under directories) or anonymous "
-	"memory into RAM, report what was locked, and hold it until SIGINT, SIGTERM "
-	"or SIGHUP, or the --timeout.\v",
+	"memory into RAM, report what was locked, and hold it until SIGINT, SIGTERM, "
+	"SIGQUIT or SIGHUP, or the --timeout.  What MemAvailable or the memory cgroup "
+	"cannot take, or what memlock cannot verify, is refused (--no-guard).\v",
 	lock_children, NULL, NULL
 };
 
-struct regions {
-	struct region *v;
-	size_t n, cap;
+/* One run of `lock`: what it collects, and the worst status so far. */
+struct lock_run {
+	const struct lock_args *a;
+	struct targets t;
+	int status;
+	int procfd;
+	struct diag_facts facts;	/* for explaining a failure, read once */
+	int facts_rc;			/* 1 until read */
 };
 
-static struct region *regions_add(struct regions *rs)
+static void worse(struct lock_run *run, int status)
 {
-	if (rs->n == rs->cap) {
-		struct region *nv = realloc(rs->v, (rs->cap = rs->cap ? rs->cap * 2 : 16) *
-					    sizeof(*rs->v));
-
-		if (!nv)
-			msg_err(EXIT_UNKNOWN, "out of memory");
-		rs->v = nv;
-	}
-	return &rs->v[rs->n++];
-}
-
-/* The same bytes of the same file already collected (named twice, reached
- * through overlapping directories, or a hard link)? */
-static bool regions_have(const struct regions *rs, const struct region *r)
-{
-	for (size_t i = 0; i < rs->n; i++)
-		if (rs->v[i].fd >= 0 && rs->v[i].dev == r->dev && rs->v[i].ino == r->ino &&
-		    rs->v[i].offset == r->offset && rs->v[i].len == r->len)
-			return true;
-	return false;
-}
-
-/* Keeps R unless it is already there, which would lock and charge it twice. */
-static void regions_keep(struct regions *rs, struct region *r)
-{
-	if (regions_have(rs, r))
-		locker_release(r);
-	else
-		*regions_add(rs) = *r;
-}
-
-static void regions_release(struct regions *rs)
-{
-	for (size_t i = 0; i < rs->n; i++)
-		locker_release(&rs->v[i]);
-	free(rs->v);
-	rs->v = NULL;
-	rs->n = rs->cap = 0;
+	if (status > run->status)
+		run->status = status;
 }
 
 static const char *file_kind(const char *path)
@@ -198,337 +176,283 @@ static const char *file_kind(const char *path)
 	       "not a regular file";
 }
 
-/* One line for a FILE that cannot be locked; returns its exit status. */
-static int open_failed(const struct region *r, const char *path, const struct lock_args *a)
+/* One line for a path that cannot be locked; returns its exit status:
+ * 3 for what may not be read, 2 for anything else (bad input). */
+static int path_failed(const char *path, int err, const struct lock_args *a,
+		       uint64_t file_size)
 {
-	const char *q = path;
 	char s1[SIZE_BUFSZ], s2[SIZE_BUFSZ], s3[SIZE_BUFSZ];
-	int status = EXIT_USAGE;
 
-	switch (-r->err) {
+	switch (-err) {
 	case EISDIR:
-		msg_warnx("'%s' is a directory: use -r (--recursive) to lock the files in it", q);
-		break;
+		msg_warnx("'%s' is a directory: use -r (--recursive) to lock the files in it",
+			  path);
+		return EXIT_USAGE;
 	case EINVAL:
-		msg_warnx("'%s' is %s: only regular files can be locked", q, file_kind(path));
-		break;
+		msg_warnx("'%s' is %s: only regular files can be locked", path, file_kind(path));
+		return EXIT_USAGE;
 	case ENODATA:
-		msg_warnx("'%s' is empty: there is nothing to lock", q);
-		break;
+		msg_warnx("'%s' is empty: there is nothing to lock", path);
+		return EXIT_USAGE;
 	case ERANGE:
 		msg_warnx("range %s:%s of '%s' goes past its end (%s): pages past the end of a "
-		      "file cannot be locked (mlock fails with ENOMEM)",
-		      size_format(a->range_off, true, s1), size_format(a->range_len, true, s2), q,
-		      size_format(r->file_size, true, s3));
-		break;
+			  "file cannot be locked (mlock fails with ENOMEM)",
+			  size_format(a->range_off, true, s1), size_format(a->range_len, true, s2),
+			  path, size_format(file_size, true, s3));
+		return EXIT_USAGE;
 	case EACCES:
 	case EPERM:
-		status = EXIT_UNKNOWN;
-		/* fall through */
+		msg_warnx("cannot open '%s': %s", path, strerror(-err));
+		return EXIT_UNKNOWN;
 	default:
-		msg_warnx("cannot open '%s': %s", q, strerror(-r->err));
+		msg_warnx("cannot open '%s': %s", path, strerror(-err));
+		return EXIT_USAGE;
 	}
-	return status;
 }
 
-/* The walk of -r: every non-empty regular file below a directory. */
-static struct regions *walk_regions;
-static int walk_status;
-
-static int walk_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static void problem(void *ctx, const char *path, int err, uint64_t file_size)
 {
-	struct region r;
+	struct lock_run *run = ctx;
 
-	(void)ftw;
-	if (type == FTW_DNR || type == FTW_NS) {
-		const char *q = path;
-
-		msg_warnx("cannot read '%s': %s", q, strerror(EACCES));
-			walk_status = EXIT_UNKNOWN;
-		return 0;
-	}
-	if (type != FTW_F || !S_ISREG(st->st_mode) || st->st_size == 0)
-		return 0;
-	if (locker_open(path, 0, 0, &r) != 0) {
-		struct lock_args none = { .range_off = 0 };
-
-		walk_status = open_failed(&r, path, &none);
-		locker_release(&r);
-		return 0;
-	}
-	regions_keep(walk_regions, &r);
-	return 0;
+	worse(run, path_failed(path, err, run->a, file_size));
 }
 
-/* Opens every FILE (walking directories with -r); returns the worst status. */
-static int collect(const struct lock_args *a, struct regions *rs)
+/* Collects every target; nothing is opened or mapped yet. */
+static void collect(struct lock_run *run)
 {
-	int status = EXIT_OK;
+	const struct lock_args *a = run->a;
+	size_t found;
 
+	run->t.problem = problem;
+	run->t.ctx = run;
 	if (a->anon) {
-		struct meminfo mi;
-		int procfd = procfs_open(PROCFS_ROOT);
-		char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
-
-		/* Past what is free, mlock() faults memory in until the OOM
-		 * killer picks victims, anywhere on the machine: refuse.  With
-		 * --onfault nothing is faulted in now. */
-		if (!a->onfault && procfd >= 0 && procfs_read_meminfo(procfd, &mi) == 0 &&
-		    (mi.have & MI_AVAILABLE) && a->anon_size > mi.available) {
-			msg_warnx("refusing to lock %s of anonymous memory: only %s is available "
-			      "(MemAvailable), and faulting in more would set off the OOM "
-			      "killer; see 'memlock doctor %s'", size_format(a->anon_size, false, b1),
-			      size_format(mi.available, false, b2), size_format(a->anon_size, false, b1));
-			close(procfd);
-			return EXIT_REFUSED;
-		}
-		if (procfd >= 0)
-			close(procfd);
-		locker_anon(a->anon_size, regions_add(rs));
-		return EXIT_OK;
+		if (targets_add_anon(&run->t, a->anon_size) != 0)
+			msg_errx(EXIT_UNKNOWN, "out of memory");
+		return;
 	}
 	for (int i = 0; i < a->nfiles; i++) {
-		struct region r;
-		int rc = locker_open(a->files[i], a->range_off, a->range_len, &r);
+		struct stat st;
+		bool dir = a->recursive && stat(a->files[i], &st) == 0 && S_ISDIR(st.st_mode);
 
-		if (rc == -EISDIR && a->recursive) {
-			locker_release(&r);
-			walk_regions = rs;
-			walk_status = EXIT_OK;
-			if (nftw(a->files[i], walk_one, 32, FTW_PHYS) != 0)
-				walk_status = EXIT_UNKNOWN;
-			if (walk_status > status)
-				status = walk_status;
-			continue;
+		if (targets_add_path(&run->t, a->files[i], a->range_off, a->range_len,
+				     a->recursive, &found) != 0)
+			msg_errx(EXIT_UNKNOWN, "out of memory");
+		/* Nothing to lock is bad input, as for an empty file. */
+		if (dir && found == 0) {
+			msg_warnx("'%s' holds no non-empty regular file: there is nothing to lock",
+				  a->files[i]);
+			worse(run, EXIT_USAGE);
 		}
-		if (rc) {
-			int s = open_failed(&r, a->files[i], a);
-
-			status = s > status ? s : status;
-			locker_release(&r);
-			continue;
-		}
-		regions_keep(rs, &r);
 	}
-	return status;
 }
 
-/* Sentences that may hold names of units and cgroups: escaped. */
-static void warn_escaped(const char *prefix, const char *text)
+/* The memory guard, before anything is faulted in: refuses what
+ * MemAvailable or the memory cgroup cannot take, and what it cannot see. */
+static int guard(struct lock_run *run)
 {
-	msg_warnx("%s%s", prefix, text);
+	const struct lock_args *a = run->a;
+	struct memguard g;
+	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ], b3[SIZE_BUFSZ], b4[SIZE_BUFSZ], what[64];
+	char file[400];
+	uint64_t need = run->t.bytes;
+	int err;
+
+	if (a->no_guard || a->onfault)
+		return EXIT_OK;
+	if (a->anon)
+		snprintf(what, sizeof(what), "of anonymous memory");
+	else
+		snprintf(what, sizeof(what), "in %zu file%s", run->t.n, run->t.n == 1 ? "" : "s");
+	if (run->t.bytes_overflow) {
+		msg_warnx("refusing to lock more than 16E %s: no machine has that much memory",
+			  what);
+		return EXIT_REFUSED;
+	}
+	memguard_read(run->procfd, 0, &g);
+	switch (memguard_check(&g, need)) {
+	case GUARD_FITS:
+		return EXIT_OK;
+	case GUARD_OVER_AVAILABLE:
+		msg_warnx("refusing to lock %s %s: only %s is available (MemAvailable), and "
+			  "faulting in more would set off the OOM killer; --no-guard locks "
+			  "anyway", size_format(need, false, b1), what,
+			  size_format(g.mi.available, false, b2));
+		return EXIT_REFUSED;
+	case GUARD_OVER_CGROUP:
+		msg_warnx("refusing to lock %s %s: memory cgroup %s can take %s more (limit "
+			  "%s, %s used of which %s is reclaimable cache), and its OOM killer "
+			  "would end a process in it; --no-guard locks anyway",
+			  size_format(need, false, b1), what, g.cg.path,
+			  size_format(procfs_memcg_room(&g.cg), false, b2),
+			  size_format(g.cg.limit, false, b3), size_format(g.cg.usage, false, b4),
+			  size_format(g.cg.reclaimable, false, b2));
+		return EXIT_REFUSED;
+	case GUARD_UNKNOWN:
+	default:
+		memguard_unreadable(&g, file, sizeof(file), &err);
+		msg_warnx("cannot verify that %s %s fits in memory: %s cannot be read (%s); "
+			  "--no-guard locks anyway", size_format(need, false, b1), what, file,
+			  err == -ENOTSUP ? "not a cgroup filesystem" : err == -ENODATA ?
+			  "no MemAvailable in it" : strerror(-err));
+		return EXIT_UNKNOWN;
+	}
+}
+
+/* Room for memlock's own allocations, which may map memory too. */
+#define OWN_MAPPINGS 32
+
+/*
+ * Each region is a mapping, and a process has at most vm.max_map_count of
+ * them (mm/mmap.c, do_mmap(): a new one fails with ENOMEM once map_count
+ * is over it).  More than fit: one line, and nothing is locked, or with
+ * --keep-going the first ones that fit.
+ */
+static int check_map_count(struct lock_run *run)
+{
+	uint64_t have, max, fit;
+
+	if (procfs_count_maps(run->procfd, getpid(), &have) != 0 ||
+	    procfs_read_sysctl(run->procfd, "sys/vm/max_map_count", &max) != 0)
+		return EXIT_OK;	/* the kernel will say, and the failure is explained */
+	fit = max + 1 > have + OWN_MAPPINGS ? max + 1 - have - OWN_MAPPINGS : 0;
+	if (run->t.n <= fit)
+		return EXIT_OK;
+	msg_warnx("%zu files need %zu mappings, but vm.max_map_count is %llu and memlock "
+		  "has %llu already: %llu fit%s; raise it: 'sysctl -w vm.max_map_count=%llu'",
+		  run->t.n, run->t.n, (unsigned long long)max, (unsigned long long)have,
+		  (unsigned long long)fit, run->a->keep_going ? " and are locked" : "",
+		  (unsigned long long)(have + OWN_MAPPINGS + run->t.n));
+	for (size_t i = fit; i < run->t.n; i++) {
+		run->t.v[i].err = -ENOMEM;
+		run->t.v[i].step = "max_map_count";
+	}
+	return EXIT_REFUSED;
 }
 
 /* The errno, its cause and the remedy, from the engine behind `doctor`. */
-static void explain(const struct region *r, bool onfault)
+static void explain(struct lock_run *run, const struct region *r)
 {
-	struct diag_facts f;
 	struct diag_report rep;
-	const char *q = r->name;
 	char b[SIZE_BUFSZ];
-	int procfd, n = 0;
+	int n = 0;
 
-	msg_warnx("cannot lock '%s' (%s): %s: %s (%s)", q, size_format(r->len, false, b),
-	      r->step, strerror(-r->err), diag_errno_name(r->err));
-	procfd = procfs_open(PROCFS_ROOT);
-	if (procfd < 0 || diag_gather(procfd, 0, &f) != 0)
+	msg_warnx("cannot lock '%s' (%s): %s: %s (%s)", r->name,
+		  size_format(r->pages_len, false, b), r->step, strerror(-r->err),
+		  diag_errno_name(r->err));
+	if (run->facts_rc == 1)
+		run->facts_rc = diag_gather(run->procfd, 0, &run->facts);
+	if (run->facts_rc != 0)
 		return;
-	diag_evaluate(&f, onfault ? MODE_ONFAULT : MODE_MLOCK, true, r->map_len, &rep);
+	diag_evaluate(&run->facts, run->a->onfault ? MODE_ONFAULT : MODE_MLOCK, true,
+		      r->pages_len, &rep);
 	for (int i = 0; i < rep.nchecks; i++)
 		if (rep.checks[i].result == DIAG_FAIL)
-			warn_escaped("why: ", rep.checks[i].detail);
+			msg_warnx("why: %s", rep.checks[i].detail);
 	if (rep.err == 0 && r->err == -ENOMEM)
-		msg_warnx("why: the limit allows it, so the kernel could not map or populate the "
-		      "range (a file truncated meanwhile, or no memory)");
+		msg_warnx("why: the limit allows it, so the kernel could not map or populate "
+			  "the range (a file truncated meanwhile, or no memory)");
 	else if (rep.err == 0 && r->err == -EAGAIN)
 		msg_warnx("why: some pages could not be locked: memory is short");
 	for (int i = 0; i < rep.nremedies && n < 3; i++, n++)
-		warn_escaped("fix: ", rep.remedies[i]);
-	close(procfd);
-}
-
-static uint64_t own_vmlck(void)
-{
-	struct proc_status st;
-	int procfd = procfs_open(PROCFS_ROOT);
-	uint64_t v = 0;
-
-	if (procfd >= 0 && procfs_read_status(procfd, getpid(), &st) == 0)
-		v = st.vmlck;
-	if (procfd >= 0)
-		close(procfd);
-	return v;
+		msg_warnx("fix: %s", rep.remedies[i]);
 }
 
 /* Locks every region; stops at the first failure unless --keep-going. */
-static int lock_all(const struct lock_args *a, struct regions *rs)
+static void lock_all(struct lock_run *run)
 {
-	int status = EXIT_OK;
+	const struct lock_args *a = run->a;
 
-	for (size_t i = 0; i < rs->n; i++) {
-		if (locker_lock(&rs->v[i], a->onfault ? LOCK_ONFAULT : 0) == 0)
+	for (size_t i = 0; i < run->t.n; i++) {
+		struct region *r = &run->t.v[i];
+
+		if (r->err)	/* beyond vm.max_map_count: said already */
 			continue;
-		explain(&rs->v[i], a->onfault);
-		status = EXIT_REFUSED;
+		if (locker_lock(r, a->onfault ? LOCK_ONFAULT : 0) == 0)
+			continue;
+		/* The file itself, not the lock: named, or gone, meanwhile. */
+		if (strcmp(r->step, "open") == 0 || strcmp(r->step, "stat") == 0 ||
+		    strcmp(r->step, "check") == 0) {
+			worse(run, path_failed(r->name, r->err, a, r->file_size));
+		} else {
+			explain(run, r);
+			worse(run, EXIT_REFUSED);
+		}
 		if (!a->keep_going)
 			break;
 	}
-	return status;
 }
 
-static void report(const struct lock_args *a, const struct regions *rs, const char *holding)
+/* memlock's own VmLck, as the kernel counts it; -errno if not read. */
+static int own_vmlck(int procfd, uint64_t *v)
 {
-	struct out out, sum;
-	struct out *both[2] = { &out, &sum };
+	struct proc_status st;
+	int rc = procfs_read_status(procfd, getpid(), &st);
+
+	if (rc == 0 && !(st.have & PS_VMLCK))
+		rc = -ENODATA;
+	if (rc == 0)
+		*v = st.vmlck;
+	return rc;
+}
+
+static void report(struct lock_run *run, const char *holding, uint64_t total,
+		   uint64_t nlocked, bool have_vmlck, uint64_t vmlck)
+{
+	const struct lock_args *a = run->a;
 	static const struct out_col sum_cols[] = {
 		{ "PID", 0, 0, OUT_NUM, "" }, { "REGIONS", 0, 0, OUT_NUM, "" },
 		{ "BYTES", 0, 0, OUT_SIZE, "" }, { "TIME", 0, 0, OUT_NUM, "" },
 		{ "VMLCK", 0, 0, OUT_SIZE, "" }, { "HOLDING", 0, 0, OUT_STR, "" },
 	};
-	uint64_t total = 0, ps = (uint64_t)sysconf(_SC_PAGESIZE), locked = 0;
-	double ms = 0;
-	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
+	struct out out, sum;
+	struct out *both[2] = { &out, &sum };
 	struct libscols_line *ln;
+	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
+	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
+	double ms = 0;
 
 	out_init_or_err(&out, &a->out, lock_cols, NCOLS, DEFAULT_COLS, "locked", "lock");
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct region *r = &rs->v[i];
+	for (size_t i = 0; i < run->t.n; i++) {
+		const struct region *r = &run->t.v[i];
 
 		ln = out_line(&out);
 		out_str(&out, ln, COL_TARGET, r->name);
-		if (r->map && r->name && strcmp(r->name, "anonymous") != 0)
+		if (!r->anon)
 			out_u64(&out, ln, COL_OFFSET, r->offset);
 		out_size(&out, ln, COL_BYTES, r->locked ? r->map_len : 0);
 		out_u64(&out, ln, COL_PAGES, r->locked ? r->map_len / ps : 0);
 		out_double(&out, ln, COL_TIME, r->ms, 1);
 		out_str(&out, ln, COL_RESULT, r->locked ? "locked" : r->released ? "released" :
 			r->err ? diag_errno_name(r->err) : "not tried");
-		if (r->locked) {
-			total += r->map_len;
-			locked++;
-		}
 		ms += r->ms;
 	}
 	if (!a->out.json) {
 		out_print(&out);
-		if (!a->out.raw && !a->out.noheadings)
-			printf("\nlocked %s in %llu region%s in %.1f ms; VmLck of memlock (pid %d) "
-			       "is %s; %s\n", size_format(total, a->out.bytes, b1),
-			       (unsigned long long)locked, locked == 1 ? "" : "s", ms, getpid(),
-			       size_format(own_vmlck(), a->out.bytes, b2), holding);
+		if (!a->out.raw && !a->out.noheadings) {
+			printf("\nlocked %s in %llu region%s in %.1f ms; ",
+			       size_format(total, a->out.bytes, b1), (unsigned long long)nlocked,
+			       nlocked == 1 ? "" : "s", ms);
+			if (have_vmlck)
+				printf("VmLck of memlock (pid %d) is %s; %s\n", getpid(),
+				       size_format(vmlck, a->out.bytes, b2), holding);
+			else
+				printf("VmLck of memlock (pid %d) could not be read; %s\n",
+				       getpid(), holding);
+		}
 	} else {
 		out_init_side(&sum, &out, sum_cols, 6, "summary", true);
 		ln = out_line(&sum);
 		out_u64(&sum, ln, 0, (uint64_t)getpid());
-		out_u64(&sum, ln, 1, locked);
+		out_u64(&sum, ln, 1, nlocked);
 		out_size(&sum, ln, 2, total);
 		out_double(&sum, ln, 3, ms, 1);
-		out_size(&sum, ln, 4, own_vmlck());
+		if (have_vmlck)
+			out_size(&sum, ln, 4, vmlck);
 		out_str(&sum, ln, 5, holding);
 		out_print_json(both, 2);
 		out_free(&sum);
 	}
 	out_free(&out);
-	/* Also into a pipe or a file: the reader must not wait for our exit. */
-	fflush(stdout);
-}
-
-/*
- * The pidfile: made with O_EXCL|O_NOFOLLOW (never through a planted link,
- * never over a file), with our pid in it, then closed; remembered by its
- * absolute path and inode, so that the daemon, having left its directory and
- * closed every descriptor, removes it at exit only if it is still ours.
- */
-struct pidfile {
-	char *path;
-	dev_t dev;
-	ino_t ino;
-};
-
-static int pidfile_create(const char *path, struct pidfile *p)
-{
-	char *copy = strdup(path), *slash, *dir = NULL, buf[32];
-	const char *base;
-	struct stat st;
-	int dirfd = -1, fd = -1, rc = 0, n;
-
-	memset(p, 0, sizeof(*p));
-	if (!copy)
-		return -ENOMEM;
-	slash = strrchr(copy, '/');
-	base = slash ? slash + 1 : copy;
-	if (slash)
-		*(slash == copy ? slash + 1 : slash) = '\0';
-	if (!*base)
-		rc = -EINVAL;
-	else if (!(dir = realpath(slash ? copy : ".", NULL)) ||
-		 (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		rc = -errno;
-	else if ((fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			      O_CLOEXEC, 0644)) < 0)
-		rc = -errno;
-	else if (asprintf(&p->path, "%s/%s", strcmp(dir, "/") ? dir : "", base) < 0)
-		rc = -ENOMEM, p->path = NULL;
-	if (fd >= 0) {
-		n = snprintf(buf, sizeof(buf), "%d\n", getpid());
-		if (rc == 0 && (write(fd, buf, (size_t)n) != n || fstat(fd, &st) != 0))
-			rc = -errno;
-		if (rc == 0) {
-			p->dev = st.st_dev;
-			p->ino = st.st_ino;
-		} else {
-			unlinkat(dirfd, base, 0);
-		}
-		close(fd);
-	}
-	if (dirfd >= 0)
-		close(dirfd);
-	if (rc) {
-		free(p->path);
-		p->path = NULL;
-	}
-	free(dir);
-	free(copy);
-	return rc;
-}
-
-static void pidfile_remove(struct pidfile *p)
-{
-	struct stat now;
-
-	if (p->path && lstat(p->path, &now) == 0 && now.st_ino == p->ino &&
-	    now.st_dev == p->dev)
-		unlink(p->path);
-	free(p->path);
-	p->path = NULL;
-}
-
-static int pidfile_failed(int rc, const char *path)
-{
-	const char *q = path;
-
-	if (rc == -EEXIST)
-		msg_warnx("pidfile '%s' exists (another memlock, or a link): remove it first", q);
-	else
-		msg_warnx("cannot create pidfile '%s': %s", q, strerror(-rc));
-	return rc == -EACCES || rc == -EPERM ? EXIT_UNKNOWN : EXIT_USAGE;
-}
-
-/* Holds until SIGINT, SIGTERM or SIGHUP (blocked since the start), or the
- * timeout.  A second signal finds us releasing already. */
-static void hold(const struct lock_args *a, const sigset_t *set)
-{
-	struct timespec ts = { (time_t)(a->timeout_ms / 1000),
-			       (long)(a->timeout_ms % 1000) * 1000000 };
-
-	if (a->have_timeout && a->timeout_ms == 0)
-		return;
-	for (;;) {
-		int sig = a->have_timeout ? sigtimedwait(set, NULL, &ts) : sigwaitinfo(set, NULL);
-
-		if (sig > 0 || errno == EAGAIN)
-			return;
-	}
 }
 
 static const char *holding_text(const struct lock_args *a, char *buf, size_t len)
@@ -538,114 +462,138 @@ static const char *holding_text(const struct lock_args *a, char *buf, size_t len
 	else if (a->have_timeout)
 		snprintf(buf, len, "holding for %llu ms", (unsigned long long)a->timeout_ms);
 	else
-		snprintf(buf, len, "holding until SIGINT, SIGTERM or SIGHUP");
+		snprintf(buf, len, "holding until SIGINT, SIGTERM, SIGQUIT or SIGHUP");
 	return buf;
 }
 
-/* --daemon: the child locks and holds; the parent returns its outcome. */
-static int daemonize(int *notify)
+/*
+ * Prints the report, also into a pipe or a file (the reader must not wait
+ * for our exit), and checks that the kernel agrees: VmLck is read back.  A
+ * report that could not be written is a failure: nothing is held.
+ */
+static void report_and_check(struct lock_run *run)
 {
-	int fds[2];
-	unsigned char status = EXIT_UNKNOWN;
-	pid_t pid;
+	uint64_t total = 0, nlocked = 0, vmlck = 0;
+	char holding[64], b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
+	bool have_vmlck = own_vmlck(run->procfd, &vmlck) == 0;
 
-	fflush(stdout);
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		msg_err(EXIT_UNKNOWN, "pipe");
-	pid = fork();
-	if (pid < 0)
-		msg_err(EXIT_UNKNOWN, "fork");
-	if (pid > 0) {
-		close(fds[1]);
-		if (read(fds[0], &status, 1) != 1)
-			status = EXIT_REFUSED;
-		_exit(status);
+	for (size_t i = 0; i < run->t.n; i++)
+		if (run->t.v[i].locked) {
+			total += run->t.v[i].map_len;
+			nlocked++;
+		}
+	report(run, nlocked ? holding_text(run->a, holding, sizeof(holding)) :
+	       "nothing to hold", total, nlocked, have_vmlck, vmlck);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			msg_warn("write error");
+		/* Nothing more goes there, nor is it said again at exit. */
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(EXIT_REFUSED);
+		worse(run, EXIT_REFUSED);
+		for (size_t i = 0; i < run->t.n; i++)
+			locker_unlock(&run->t.v[i]);
+		return;
 	}
-	close(fds[0]);
-	setsid();
-	*notify = fds[1];
-	return 0;
+	if (have_vmlck && vmlck < total) {
+		msg_warnx("the kernel counts %s locked (VmLck), less than the %s locked here: "
+			  "not holding what it does not confirm", size_format(vmlck, false, b1),
+			  size_format(total, false, b2));
+		worse(run, EXIT_UNKNOWN);
+		for (size_t i = 0; i < run->t.n; i++)
+			locker_unlock(&run->t.v[i]);
+	}
 }
 
-/* The daemon, once its report is out: tell the parent, leave the terminal,
- * and close every descriptor it inherited, so that it holds no one's pipe
- * open (a caller's $(...) would wait for it). */
-static void detach(int notify, int status)
+static bool holds_any(const struct targets *t)
 {
-	unsigned char s = (unsigned char)status;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].locked)
+			return true;
+	return false;
+}
 
+static int pidfile_failed(int rc, const char *path, int holder)
+{
+	if (rc == -EEXIST)
+		msg_warnx("pidfile '%s' belongs to memlock pid %d, which is running: stop it "
+			  "first, or choose another pidfile", path, holder);
+	else if (rc == -ELOOP)
+		msg_warnx("pidfile '%s' exists and is a link: remove it first", path);
+	else if (rc == -EBADMSG)
+		msg_warnx("pidfile '%s' exists and holds no pid: remove it first", path);
+	else
+		msg_warnx("cannot create pidfile '%s': %s", path, strerror(-rc));
+	return rc == -EACCES || rc == -EPERM ? EXIT_UNKNOWN : EXIT_USAGE;
+}
+
+/* Sends the outcome to the --daemon parent, once. */
+static void notify_parent(int *notify, int status)
+{
+	if (*notify < 0)
+		return;
 	fflush(stdout);
 	fflush(stderr);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		close(null);
-	}
-	if (write(notify, &s, 1) != 1)
+	if (holder_detach(*notify, status) != 0)
 		_exit(EXIT_UNKNOWN);
-	close_range(3, ~0U, 0);
-	if (chdir("/") != 0)
-		_exit(EXIT_UNKNOWN);
+	*notify = -1;
 }
 
 int cmd_lock(int argc, char **argv)
 {
 	struct lock_args a = { .out = { .cols = lock_cols, .ncols = NCOLS } };
-	struct regions rs = { 0 };
+	struct lock_run run = { .a = &a, .facts_rc = 1 };
 	struct pidfile pf = { .path = NULL };
 	sigset_t set;
-	char holding[64];
-	int status, rc, notify = -1;
-	bool any = false;
+	int rc, notify = -1, sig = 0, holder = 0;
 
 	cli_parse(&lock_argp, argc, argv, 0, &a);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if (a.daemon)
-		daemonize(&notify);
-	if (a.pidfile && (rc = pidfile_create(a.pidfile, &pf)) != 0) {
-		status = pidfile_failed(rc, a.pidfile);
+	run.procfd = procfs_open_or_err();
+	holder_block_signals(&set);
+	if (a.daemon && (rc = holder_daemonize(&notify)) != 0)
+		msg_errx(EXIT_UNKNOWN, "cannot start the holder: %s", strerror(-rc));
+	if (a.pidfile && (rc = pidfile_create(a.pidfile, &pf, &holder)) != 0) {
+		run.status = pidfile_failed(rc, a.pidfile, holder);
 		goto out;
 	}
-	status = collect(&a, &rs);
-	if (status && !a.keep_going)
+	if (pf.replaced)
+		msg_warnx("replaced the stale pidfile '%s': pid %d is no longer a memlock holder",
+			  a.pidfile, pf.replaced);
+	collect(&run);
+	if (run.t.n == 0 || (run.status && !a.keep_going))
 		goto out;
-	rc = lock_all(&a, &rs);
-	status = rc > status ? rc : status;
-	if (rc && !a.keep_going) {
-		/* The first failure releases everything. */
-		for (size_t i = 0; i < rs.n; i++)
-			locker_unlock(&rs.v[i]);
+	worse(&run, check_map_count(&run));
+	if (run.status && !a.keep_going)
+		goto out;
+	rc = guard(&run);
+	if (rc) {
+		worse(&run, rc);
+		goto out;
 	}
-	for (size_t i = 0; i < rs.n; i++)
-		any |= rs.v[i].locked;
-	report(&a, &rs, any ? holding_text(&a, holding, sizeof(holding)) : "nothing to hold");
-	if (notify >= 0) {
-		/* What failed to lock has no more use for its descriptor. */
-		for (size_t i = 0; i < rs.n; i++)
-			locker_close_failed(&rs.v[i]);
-		detach(notify, any || status == EXIT_OK ? EXIT_OK : status);
-		notify = -1;
-	}
-	if (any)
-		hold(&a, &set);
+	lock_all(&run);
+	/* The first failure releases everything, unless --keep-going. */
+	if (run.status && !a.keep_going)
+		for (size_t i = 0; i < run.t.n; i++)
+			locker_unlock(&run.t.v[i]);
+	report_and_check(&run);
 	/* --keep-going: whatever failed, "exit 1 at the end". */
-	if (a.keep_going && status != EXIT_OK)
-		status = EXIT_REFUSED;
+	if (a.keep_going && run.status)
+		run.status = EXIT_REFUSED;
+	notify_parent(&notify, run.status);
+	if (holds_any(&run.t) && !(a.have_timeout && a.timeout_ms == 0))
+		sig = holder_wait(&set, a.have_timeout, a.timeout_ms);
 out:
-	if (notify >= 0) {
-		unsigned char s = (unsigned char)status;
-
-		fflush(stdout);
-		if (write(notify, &s, 1) != 1)
-			status = EXIT_UNKNOWN;
-	}
-	regions_release(&rs);
+	notify_parent(&notify, run.status);
+	targets_free(&run.t);
 	pidfile_remove(&pf);
-	return status;
+	close(run.procfd);
+	/* A signal other than the four that end the hold as asked: passed on,
+	 * now that nothing is left behind. */
+	if (sig && !holder_is_stop_signal(sig)) {
+		fflush(stdout);
+		signal(sig, SIG_DFL);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(sig);
+	}
+	return run.status;
 }

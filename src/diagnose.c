@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -703,12 +704,22 @@ static const char *probe_stage(int code)
 	}
 }
 
-int diag_probe(const struct diag_facts *f, enum diag_mode mode, uint64_t size,
-	       int *err, char *why, size_t whylen)
+bool diag_probe_agrees(const struct diag_report *r, const struct diag_probe_result *p)
 {
+	if (p->signo)
+		return p->signo == SIGKILL && r->oom;
+	return p->err == r->err;
+}
+
+int diag_probe(const struct diag_facts *f, enum diag_mode mode, uint64_t size,
+	       struct diag_probe_result *res)
+{
+	char *why = res->why;
+	size_t whylen = sizeof(res->why);
 	struct cap_state me;
 	struct rlimit rl;
-	int fds[2], code = 0, status;
+	int fds[2], code = 0, status = 0;
+	ssize_t got;
 	pid_t child;
 
 	getrlimit(RLIMIT_MEMLOCK, &rl);
@@ -743,14 +754,25 @@ int diag_probe(const struct diag_facts *f, enum diag_mode mode, uint64_t size,
 		_exit(0);
 	}
 	close(fds[1]);
-	if (read(fds[0], &code, sizeof(code)) != sizeof(code))
-		code = -6000 - EIO;
+	res->err = res->signo = 0;
+	got = read(fds[0], &code, sizeof(code));
 	close(fds[0]);
-	waitpid(child, &status, 0);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	/* No answer: the wait status says what happened to it. */
+	if (got != (ssize_t)sizeof(code) && WIFSIGNALED(status)) {
+		res->signo = WTERMSIG(status);
+		return 0;
+	}
+	if (got != (ssize_t)sizeof(code)) {
+		snprintf(why, whylen, "the probe exited with status %d without an answer",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -EIO;
+	}
 	if (code < 0) {
 		snprintf(why, whylen, "%s: %s", probe_stage(code), strerror(-code % 1000));
 		return -EPERM;
 	}
-	*err = -code;
+	res->err = -code;
 	return 0;
 }

@@ -81,11 +81,21 @@ const char *diag_errno_name(int err);	/* "EPERM", or "0" for success */
  * --probe: a child process takes F's soft limit and capability state, locks
  * F's VmLck first, then tries the lock of SIZE for real (MODE_MLOCK with a
  * size beyond a quarter of MemAvailable uses MLOCK_ONFAULT, which the limit
- * charges the same way without touching RAM).  Returns 0 and the child's
- * errno (0 for success) in *ERR, or -errno when the state cannot be copied,
- * with the reason in WHY.
+ * charges the same way without touching RAM).  Returns 0 when the child
+ * tried: its errno (0 for success) in ERR, or the signal that ended it
+ * (the OOM killer's SIGKILL) in SIGNO; or -errno when the state cannot be
+ * copied, with the reason in WHY.
  */
+struct diag_probe_result {
+	int err;		/* -errno of the lock, or 0 */
+	int signo;		/* the signal that killed the child, or 0 */
+	char why[256];		/* why it did not run */
+};
 int diag_probe(const struct diag_facts *f, enum diag_mode mode, uint64_t size,
-	       int *err, char *why, size_t whylen);
+	       struct diag_probe_result *res);
+
+/* Whether what the probe saw is what R predicted: the errno, or death by
+ * SIGKILL where the memory cgroup's OOM killer was predicted. */
+bool diag_probe_agrees(const struct diag_report *r, const struct diag_probe_result *p);
 
 #endif

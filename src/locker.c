@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "locker.h"
+#include "size.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,47 +28,62 @@ static uint64_t page_size(void)
 	return (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-int locker_open(const char *path, uint64_t offset, uint64_t len, struct region *r)
+/* The range's whole pages, checked: a wrap is -ERANGE. */
+static int cover(struct region *r)
 {
-	struct stat st;
+	uint64_t ps = page_size(), start = r->offset & ~(ps - 1), end;
 
+	if (size_add(r->offset, r->len, &end) != 0 || size_align_up(end, ps, &end) != 0)
+		return -ERANGE;
+	r->pages_len = end - start;
+	return 0;
+}
+
+/* What ST says of the file; the range checked against its size. */
+static int file_check(struct region *r, const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	r->file_size = (uint64_t)st->st_size;
+	r->dev = st->st_dev;
+	r->ino = st->st_ino;
+	if (r->file_size == 0)
+		return -ENODATA;
+	if (r->whole)
+		r->len = r->file_size - r->offset;
+	if (r->offset >= r->file_size || r->len > r->file_size - r->offset)
+		return -ERANGE;
+	return cover(r);
+}
+
+int locker_file(const char *path, const struct stat *st, uint64_t offset,
+		uint64_t len, struct region *r)
+{
 	memset(r, 0, sizeof(*r));
-	r->fd = -1;
 	r->name = strdup(path);
 	if (!r->name)
-		return -ENOMEM;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (r->fd < 0)
-		return r->err = -errno, r->step = "open", r->err;
-	if (fstat(r->fd, &st) != 0)
-		return r->err = -errno, r->step = "stat", r->err;
-	r->step = "check";
-	if (S_ISDIR(st.st_mode))
-		return r->err = -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return r->err = -EINVAL;
-	r->file_size = (uint64_t)st.st_size;
-	r->dev = st.st_dev;
-	r->ino = st.st_ino;
-	if (r->file_size == 0)
-		return r->err = -ENODATA;
-	if (len == 0 && offset < r->file_size)
-		len = r->file_size - offset;
-	if (offset >= r->file_size || len > r->file_size - offset)
-		return r->err = -ERANGE;
+		return r->err = -ENOMEM;
+	r->whole = len == 0;
 	r->offset = offset;
 	r->len = len;
-	r->step = NULL;
-	return 0;
+	r->step = "check";
+	r->err = file_check(r, st);
+	if (r->err == 0)
+		r->step = NULL;
+	return r->err;
 }
 
 int locker_anon(uint64_t size, struct region *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->fd = -1;
+	r->anon = true;
 	r->len = size;
 	r->name = strdup("anonymous");
-	return r->name ? 0 : -ENOMEM;
+	if (!r->name)
+		return r->err = -ENOMEM;
+	return r->err = cover(r);
 }
 
 static double now_ms(void)
@@ -81,10 +97,15 @@ static double now_ms(void)
 /* Anonymous memory aligned to 2 MiB, so that it can be backed by huge pages. */
 static void *map_anon(size_t len, size_t *map_len)
 {
-	size_t total = len >= HUGE_2M ? len + HUGE_2M : len;
-	char *p = mmap(NULL, total, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), *a;
+	uint64_t total = len;
+	char *p, *a;
 
+	if (len >= HUGE_2M && size_add(len, HUGE_2M, &total) != 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)total, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	if (total == len) {
@@ -114,51 +135,65 @@ static bool mostly_cached(void *map, size_t len)
 	return n == 0 || hits * 10 >= n * 9;
 }
 
-int locker_lock(struct region *r, unsigned flags)
+static int fail(struct region *r, const char *step, int err)
 {
-	uint64_t ps = page_size(), start;
-	double t0 = now_ms();
-	int rc;
+	r->step = step;
+	return r->err = err;
+}
 
-	if (r->fd < 0) {
-		r->map = map_anon((size_t)r->len, &r->map_len);
-		if (!r->map)
-			return r->err = -errno, r->step = "mmap", r->err;
+/*
+ * Opens the file again (it may have changed since it was listed: the
+ * checks are redone on what is open), maps its whole pages, asks for a
+ * read of a cold range, and closes it: the mapping holds the file.
+ */
+static int map_file(struct region *r, unsigned flags)
+{
+	struct stat st;
+	uint64_t start = r->offset & ~(page_size() - 1);
+	int fd = open(r->name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
+
+	if (fd < 0)
+		return fail(r, "open", -errno);
+	if (fstat(fd, &st) != 0)
+		rc = fail(r, "stat", -errno);
+	else if ((rc = file_check(r, &st)) != 0)
+		fail(r, "check", rc);
+	else if ((r->map = mmap(NULL, (size_t)r->pages_len, PROT_READ, MAP_SHARED, fd,
+				(off_t)start)) == MAP_FAILED) {
+		r->map = NULL;
+		rc = fail(r, "mmap", -errno);
 	} else {
-		/* Whole pages, as the kernel locks them: the report and the
-		 * mapping agree with VmLck. */
-		start = r->offset & ~(ps - 1);
-		r->map_len = (size_t)(((r->offset + r->len + ps - 1) & ~(ps - 1)) - start);
-		r->map = mmap(NULL, r->map_len, PROT_READ, MAP_SHARED, r->fd, (off_t)start);
-		if (r->map == MAP_FAILED) {
-			r->map = NULL;
-			return r->err = -errno, r->step = "mmap", r->err;
-		}
+		r->map_len = (size_t)r->pages_len;
 		/* Cold: start reading the whole range now, asynchronously, so
 		 * that the disk works while mlock() faults the pages in. */
 		if (!(flags & LOCK_ONFAULT) && !mostly_cached(r->map, r->map_len))
-			posix_fadvise(r->fd, (off_t)start, (off_t)r->map_len, POSIX_FADV_WILLNEED);
+			posix_fadvise(fd, (off_t)start, (off_t)r->map_len, POSIX_FADV_WILLNEED);
 	}
+	close(fd);
+	return rc;
+}
+
+int locker_lock(struct region *r, unsigned flags)
+{
+	double t0 = now_ms();
+	int rc;
+
+	if (r->anon) {
+		r->map = map_anon((size_t)r->pages_len, &r->map_len);
+		if (!r->map)
+			return fail(r, "mmap", -errno);
+	} else if ((rc = map_file(r, flags)) != 0) {
+		return rc;
+	}
+	/* Whole pages, as the kernel locks them: the report and the mapping
+	 * agree with VmLck. */
 	rc = flags & LOCK_ONFAULT ? sys_mlock2(r->map, r->map_len, MLOCK_ONFAULT)
 				  : sys_mlock(r->map, r->map_len);
 	r->ms = now_ms() - t0;
 	if (rc != 0)
-		return r->err = -errno, r->step = flags & LOCK_ONFAULT ? "mlock2" : "mlock", r->err;
-	/* The mapping holds the file; the descriptor is no longer needed. */
-	if (r->fd >= 0) {
-		close(r->fd);
-		r->fd = -1;
-	}
+		return fail(r, flags & LOCK_ONFAULT ? "mlock2" : "mlock", -errno);
 	r->locked = true;
 	return 0;
-}
-
-void locker_close_failed(struct region *r)
-{
-	if (!r->locked && r->fd >= 0) {
-		close(r->fd);
-		r->fd = -1;
-	}
 }
 
 void locker_unlock(struct region *r)
@@ -175,9 +210,6 @@ void locker_release(struct region *r)
 	/* munmap() unlocks as it unmaps: a munlock() first walks it twice. */
 	if (r->map)
 		munmap(r->map, r->map_len);
-	if (r->fd >= 0)
-		close(r->fd);
 	free(r->name);
 	memset(r, 0, sizeof(*r));
-	r->fd = -1;
 }

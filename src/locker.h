@@ -4,17 +4,25 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 enum { LOCK_ONFAULT = 1 };
 
+/*
+ * One thing to lock.  A file's region holds no descriptor: it is opened
+ * when it is locked and closed as soon as it is mapped, so that a tree of
+ * any size needs one descriptor at a time, and only the mapping stays.
+ */
 struct region {
 	char *name;		/* the path, or "anonymous" (malloc'd) */
-	int fd;			/* -1 once mapped, or for anonymous memory */
-	uint64_t file_size;
+	bool anon;
+	bool whole;		/* the whole file: its size when it is opened */
 	dev_t dev;		/* the file, to find it named twice */
 	ino_t ino;
+	uint64_t file_size;
 	uint64_t offset, len;	/* the bytes asked for */
+	uint64_t pages_len;	/* the whole pages that cover them */
 	void *map;		/* the mapping, from offset rounded down */
 	size_t map_len;
 	double ms;		/* time to lock */
@@ -25,21 +33,21 @@ struct region {
 };
 
 /*
- * Opens PATH for locking [OFFSET, OFFSET + LEN) (LEN 0: to the end) and
- * checks it is a regular file with those bytes: -EISDIR, -EINVAL (not a
- * regular file), -ENODATA (empty), -ERANGE (the range passes the end), or
- * open's error.  Nothing is mapped yet.
+ * A region for [OFFSET, OFFSET + LEN) of PATH (LEN 0: to the end), from
+ * ST, the file's stat: -EISDIR, -EINVAL (not a regular file), -ENODATA
+ * (empty), -ERANGE (the range passes the end), or -ENOMEM.  Nothing is
+ * opened yet.
  */
-int locker_open(const char *path, uint64_t offset, uint64_t len, struct region *r);
+int locker_file(const char *path, const struct stat *st, uint64_t offset,
+		uint64_t len, struct region *r);
 
-/* Prepares SIZE bytes of anonymous memory. */
+/* A region of SIZE bytes of anonymous memory; -ERANGE when SIZE rounded up
+ * to whole pages passes 2^64. */
 int locker_anon(uint64_t size, struct region *r);
 
-/* Maps and locks R; the time it took goes in R->ms. */
+/* Opens, maps and locks R (closing the file as soon as it is mapped); the
+ * time it took goes in R->ms. */
 int locker_lock(struct region *r, unsigned flags);
-
-/* Closes the descriptor of an R that did not lock (nothing else changes). */
-void locker_close_failed(struct region *r);
 
 /* Unlocks R, keeping what the report needs. */
 void locker_unlock(struct region *r);

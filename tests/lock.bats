@@ -66,7 +66,7 @@ mkfile() {
 	run -0 cat "$HOUT"
 	assert_line --index 0 --regexp '^TARGET +BYTES +PAGES +TIME +RESULT$'
 	assert_line --index 1 --regexp "^$D/data +1M +256 +[0-9.]+ +locked$"
-	assert_output --partial "VmLck of memlock (pid $HOLDER) is 1M; holding until SIGINT, SIGTERM or SIGHUP"
+	assert_output --partial "VmLck of memlock (pid $HOLDER) is 1M; holding until SIGINT, SIGTERM, SIGQUIT or SIGHUP"
 	end_lock TERM
 	assert_equal "$LOCK_RC" 0
 }
@@ -216,7 +216,7 @@ mkfile() {
 	start_lock :: "$D/f"
 	# start_lock returned because the report was already in the file.
 	run -0 cat "$HOUT"
-	assert_output --partial "holding until SIGINT, SIGTERM or SIGHUP"
+	assert_output --partial "holding until SIGINT, SIGTERM, SIGQUIT or SIGHUP"
 	end_lock TERM
 	assert_equal "$LOCK_RC" 0
 	run -0 bash -c "'$MEMLOCK' lock -t 10 '$D/f' | head -1"
@@ -284,7 +284,7 @@ mkfile() {
 	mkfile "$D/f" 8192
 	echo keep >"$D/exists"
 	run -2 --separate-stderr memlock lock -t 0 --pidfile "$D/exists" "$D/f"
-	assert_equal "$stderr" "memlock: pidfile '$D/exists' exists (another memlock, or a link): remove it first"
+	assert_equal "$stderr" "memlock: pidfile '$D/exists' exists and holds no pid: remove it first"
 	assert_equal "$(cat "$D/exists")" keep
 	echo precious >"$D/target"
 	ln -s "$D/target" "$D/planted"
@@ -309,7 +309,7 @@ mkfile() {
 @test "lock --daemon: returns once locked; the daemon holds it until SIGTERM" {
 	mkfile "$D/f" 2097152
 	run -0 memlock lock -d --pidfile "$D/d.pid" "$D/f"
-	assert_output --partial "holding until SIGINT, SIGTERM or SIGHUP"
+	assert_output --partial "holding until SIGINT, SIGTERM, SIGQUIT or SIGHUP"
 	local pid
 	pid=$(cat "$D/d.pid")
 	HOLDERS+=("$pid")
@@ -348,7 +348,7 @@ mkfile() {
 	avail=$(($(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) * 1024))
 	run -1 --separate-stderr memlock lock -t 0 --anon $((avail + 1073741824))
 	assert_equal "$output" ""
-	assert_regex "$stderr" "^memlock: refusing to lock [0-9.]+[GT] of anonymous memory: only [0-9.]+[GM] is available \(MemAvailable\), and faulting in more would set off the OOM killer; see 'memlock doctor [0-9.]+[GT]'$"
+	assert_regex "$stderr" "^memlock: refusing to lock [0-9.]+[GT] of anonymous memory: only [0-9.]+[GM] is available \(MemAvailable\), and faulting in more would set off the OOM killer; --no-guard locks anyway$"
 	# With --onfault nothing is faulted in: allowed, and charged whole.
 	run -0 memlock lock -t 0 -J --onfault --anon $((avail + 1073741824))
 	run jq -r '.summary.vmlck' <<<"$output"

@@ -129,9 +129,36 @@ pj() {
 @test "three ranges: SHARED counts each page once" {
 	run -0 pj '[.pages[].shared]' 0 12288 0 4096 4096 4096
 	assert_output '[2,1,1]'
+	# One warning for the group, not one for each pair.
 	run -0 memlock pages 0 12288 0 4096 4096 4096
-	assert_output --partial "ranges 1 and 2 share 1 page"
-	assert_output --partial "ranges 1 and 3 share 1 page"
+	assert_line "warning: ranges 1-3 share 2 pages (bytes 0 to 8191); locks do not nest: one munlock() of any of them unlocks them for all"
+	assert_equal "$(grep -c '^warning:' <<<"$output")" 1
+}
+
+@test "groups of ranges that share pages, each reported once" {
+	run -0 memlock pages 0 8192 4096 8192 100000 10 100000 5 1 1
+	assert_line "warning: ranges 1, 2 and 5 share 2 pages (bytes 0 to 8191); locks do not nest: one munlock() of any of them unlocks them for all"
+	assert_line "warning: ranges 3 and 4 share 1 page (bytes 98304 to 102399); locks do not nest: one munlock() of either range unlocks it for both"
+	assert_equal "$(grep -c '^warning:' <<<"$output")" 2
+	run -0 pj '.shared' 0 8192 4096 8192 100000 10 100000 5 1 1
+	assert_output '[{"ranges":"1, 2 and 5","pages":2,"first":0,"last":8191},{"ranges":"3 and 4","pages":1,"first":98304,"last":102399}]'
+	# Shared pages that are not contiguous.
+	run -0 memlock pages 0 16384 0 4096 12288 4096
+	assert_line --partial "warning: ranges 1-3 share 2 pages (in bytes 0 to 16383)"
+}
+
+@test "10,000 ranges: sharing is found by sorting, and said once" {
+	local args=() i
+	for ((i = 0; i < 10000; i++)); do args+=(4096 100); done
+	run -0 memlock pages "${args[@]}"
+	# A table row and a sentence per range, one warning: linear, not 6.5 GB.
+	assert_equal "${#lines[@]}" 20002
+	assert_line "warning: ranges 1-10000 share 1 page (bytes 4096 to 8191); locks do not nest: one munlock() of any of them unlocks it for all"
+	args=()
+	for ((i = 1; i <= 10000; i++)); do args+=($((i * 8192)) 4096 $((i * 8192 + 4096)) 4096); done
+	run -0 memlock pages -J "${args[@]}"
+	run jq -c '[(.shared | length), ([.pages[].shared] | add)]' <<<"$output"
+	assert_output '[0,0]'
 }
 
 @test "a range that locks nothing shares nothing" {
@@ -176,7 +203,7 @@ pj() {
 @test "-J with -o: only the columns asked for" {
 	run -0 memlock pages -J -o pages,bytes 2000 4000
 	run jq -c . <<<"$output"
-	assert_output '{"pages":[{"pages":2,"bytes":8192}]}'
+	assert_output '{"pages":[{"pages":2,"bytes":8192}],"shared":[]}'
 }
 
 @test "a gigabyte at an odd address" {

@@ -1,0 +1,67 @@
+/*
+ * Holding what is locked: the pidfile, --daemon, the signals that end the
+ * hold and the --timeout deadline.  Never prints.
+ */
+#ifndef MEMLOCK_HOLDER_H
+#define MEMLOCK_HOLDER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * The pidfile: made with O_EXCL|O_NOFOLLOW (never through a planted link,
+ * never over a live holder's file), with our pid in it, then closed;
+ * remembered by its absolute path and inode, so that the daemon, having
+ * left its directory and closed every descriptor, removes it at exit only
+ * if it is still ours.
+ */
+struct pidfile {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	int replaced;		/* the pid of a stale file that was replaced, or 0 */
+};
+
+/*
+ * Creates PATH.  A file already there is replaced when the pid in it is
+ * gone or is not memlock (P->replaced says which pid); otherwise -EEXIST
+ * with the live holder's pid in *HOLDER, -ELOOP for a link, -EBADMSG for a
+ * file that holds no pid, or another -errno.
+ */
+int pidfile_create(const char *path, struct pidfile *p, int *holder);
+void pidfile_remove(struct pidfile *p);
+
+/*
+ * Blocks every signal whose default action would end the process without
+ * cleaning up (SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGALRM, the
+ * real-time signals ...), so that the hold ends with an unlock, an unlink
+ * of the pidfile and a clean exit, whichever of them arrives.  SET gets
+ * them.
+ */
+void holder_block_signals(sigset_t *set);
+
+/*
+ * Waits for a signal of SET, or until TIMEOUT_MS have passed on the
+ * monotonic clock when TIMED (a deadline: time spent stopped by SIGSTOP
+ * counts).  Returns the signal, or 0 at the deadline.
+ */
+int holder_wait(const sigset_t *set, bool timed, uint64_t timeout_ms);
+
+/* Whether SIG is one that ends the hold as asked (exit 0), rather than one
+ * that is passed on once everything is released. */
+bool holder_is_stop_signal(int sig);
+
+/*
+ * --daemon: forks.  The parent waits for the child's outcome on a pipe
+ * and exits with it (it never returns); the child returns 0 with the
+ * pipe's end in *NOTIFY, in a session of its own.
+ */
+int holder_daemonize(int *notify);
+
+/* The child, once its report is out: tell the parent STATUS, give up the
+ * terminal, every inherited descriptor and the working directory. */
+int holder_detach(int notify, int status);
+
+#endif

@@ -1,0 +1,187 @@
+/* Collecting what `lock` will lock: see targets.h. */
+#define _GNU_SOURCE
+#include "targets.h"
+#include "size.h"
+
+#include <errno.h>
+#include <fts.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static size_t key_hash(const struct region *r)
+{
+	uint64_t h = (uint64_t)r->dev * 0x9e3779b97f4a7c15ULL;
+
+	h ^= (uint64_t)r->ino + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h ^= r->offset * 0xc2b2ae3d27d4eb4fULL + (h << 6) + (h >> 2);
+	h ^= r->len + (h << 6) + (h >> 2);
+	return (size_t)(h ^ (h >> 29));
+}
+
+static bool same(const struct region *a, const struct region *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->offset == b->offset &&
+	       a->len == b->len;
+}
+
+/* The slot of R's key: where it is, or the empty one where it would go. */
+static size_t *slot_of(const struct targets *t, const struct region *r)
+{
+	size_t i = key_hash(r) & (t->nslots - 1);
+
+	while (t->slots[i] && !same(&t->v[t->slots[i] - 1], r))
+		i = (i + 1) & (t->nslots - 1);
+	return &t->slots[i];
+}
+
+/* Keeps the table at most half full. */
+static int grow_slots(struct targets *t)
+{
+	size_t old = t->nslots, *olds = t->slots;
+
+	if (t->n + 1 <= t->nslots / 2)
+		return 0;
+	t->nslots = old ? old * 2 : 64;
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	if (!t->slots) {
+		t->slots = olds;
+		t->nslots = old;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		*slot_of(t, &t->v[i]) = i + 1;
+	free(olds);
+	return 0;
+}
+
+/* Keeps R (taking what it holds) unless its bytes are already there. */
+static int keep(struct targets *t, struct region *r)
+{
+	size_t *slot;
+
+	if (!r->anon) {
+		if (grow_slots(t) != 0) {
+			locker_release(r);
+			return -ENOMEM;
+		}
+		slot = slot_of(t, r);
+		if (*slot) {
+			locker_release(r);
+			return 0;
+		}
+		*slot = t->n + 1;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct region *nv = realloc(t->v, cap * sizeof(*t->v));
+
+		if (!nv) {
+			locker_release(r);
+			return -ENOMEM;
+		}
+		t->v = nv;
+		t->cap = cap;
+	}
+	t->v[t->n++] = *r;
+	if (size_add(t->bytes, r->pages_len, &t->bytes) != 0)
+		t->bytes_overflow = true;
+	return 0;
+}
+
+static int add_file(struct targets *t, const char *path, const struct stat *st,
+		    uint64_t offset, uint64_t len)
+{
+	struct region r;
+	int rc = locker_file(path, st, offset, len, &r);
+
+	if (rc) {
+		if (rc == -ENOMEM) {
+			locker_release(&r);
+			return rc;
+		}
+		t->problem(t->ctx, path, rc, r.file_size);
+		locker_release(&r);
+		return 0;
+	}
+	return keep(t, &r);
+}
+
+static int by_name(const FTSENT **a, const FTSENT **b)
+{
+	return strcmp((*a)->fts_name, (*b)->fts_name);
+}
+
+/* Every non-empty regular file below DIR. */
+static int walk(struct targets *t, const char *dir, size_t *found)
+{
+	char *argv[] = { (char *)dir, NULL };
+	FTS *fts = fts_open(argv, FTS_PHYSICAL | FTS_NOCHDIR, by_name);
+	FTSENT *e;
+	int rc = 0;
+
+	if (!fts)
+		return errno == ENOMEM ? -ENOMEM : (t->problem(t->ctx, dir, -errno, 0), 0);
+	for (;;) {
+		errno = 0;
+		if (rc != 0 || !(e = fts_read(fts)))
+			break;
+		switch (e->fts_info) {
+		case FTS_F:
+			if (e->fts_statp->st_size > 0) {
+				rc = add_file(t, e->fts_path, e->fts_statp, 0, 0);
+				(*found)++;
+			}
+			break;
+		case FTS_DNR:
+		case FTS_ERR:
+		case FTS_NS:
+			t->problem(t->ctx, e->fts_path, -e->fts_errno, 0);
+			break;
+		default:	/* directories, links, devices, FIFOs, sockets */
+			break;
+		}
+	}
+	if (rc == 0 && errno == ENOMEM)
+		rc = -ENOMEM;
+	fts_close(fts);
+	return rc;
+}
+
+int targets_add_path(struct targets *t, const char *path, uint64_t offset,
+		     uint64_t len, bool recursive, size_t *found)
+{
+	struct stat st;
+
+	*found = 0;
+	if (stat(path, &st) != 0) {
+		t->problem(t->ctx, path, -errno, 0);
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode) && recursive)
+		return walk(t, path, found);
+	return add_file(t, path, &st, offset, len);
+}
+
+int targets_add_anon(struct targets *t, uint64_t size)
+{
+	struct region r;
+	int rc = locker_anon(size, &r);
+
+	if (rc) {
+		locker_release(&r);
+		return rc;
+	}
+	return keep(t, &r);
+}
+
+void targets_free(struct targets *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		locker_release(&t->v[i]);
+	free(t->v);
+	free(t->slots);
+	t->v = NULL;
+	t->slots = NULL;
+	t->n = t->cap = t->nslots = 0;
+}

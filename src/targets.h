@@ -1,0 +1,47 @@
+/*
+ * What `lock` will lock: files named, the regular files under directories
+ * (-r), or anonymous memory, as regions not yet opened.  A file reached
+ * twice (named twice, through overlapping directories, or a hard link) is
+ * kept once, found in O(1) by (device, inode, range).  Never prints: a
+ * problem with one path goes to the caller's callback.
+ */
+#ifndef MEMLOCK_TARGETS_H
+#define MEMLOCK_TARGETS_H
+
+#include "locker.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct targets {
+	struct region *v;
+	size_t n, cap;
+	size_t *slots;		/* hash of (dev, ino, offset, len): index + 1, or 0 */
+	size_t nslots;
+	uint64_t bytes;		/* the sum of their whole pages */
+	bool bytes_overflow;	/* that sum passed 2^64 */
+	/* A path that cannot be locked: ERR is -errno (-EISDIR, -EINVAL,
+	 * -ENODATA, -ERANGE as locker_file() says, or stat's); FILE_SIZE
+	 * when it was read. */
+	void (*problem)(void *ctx, const char *path, int err, uint64_t file_size);
+	void *ctx;
+};
+
+/*
+ * Adds PATH, or [OFFSET, OFFSET + LEN) of it (LEN 0: all).  A directory
+ * with RECURSIVE adds every non-empty regular file below it (links not
+ * followed), in name order.  Returns 0, or -ENOMEM.  Problems go to the
+ * callback; *FOUND counts the files found below a directory (a file that
+ * was there already included).
+ */
+int targets_add_path(struct targets *t, const char *path, uint64_t offset,
+		     uint64_t len, bool recursive, size_t *found);
+
+/* Adds SIZE bytes of anonymous memory; -ERANGE past 2^64 in pages. */
+int targets_add_anon(struct targets *t, uint64_t size);
+
+/* Unlocks and unmaps every region, and frees everything. */
+void targets_free(struct targets *t);
+
+#endif
