@@ -1,13 +1,17 @@
 # bash completion for memlock(1)                            -*- shell-script -*-
 
+# The commands and columns come from the binary itself, the one typed on
+# the line (memlock, ./memlock, a path), so that they cannot drift.
+_memlock_bin() {
+	local bin=${COMP_WORDS[0]/#\~/$HOME}
+	type -P -- "$bin" >/dev/null 2>&1 || bin=memlock
+	printf '%s\n' "$bin"
+}
+
 _memlock_columns() {
 	case $1 in
-	lock) echo "TARGET OFFSET BYTES PAGES TIME RESULT" ;;
-	pages) echo "ADDR LEN START END LAST PAGES BYTES EXTRA SHARED RESULT NOTE" ;;
-	status) echo "PID USER UID COMMAND VMLCK VMPIN LIMIT HARD USE% CAP VMSIZE VMRSS" ;;
-	status-maps) echo "START END PERMS SIZE RSS LOCKED ONFAULT FLAGS PATH" ;;
-	limit) echo "PID COMMAND OLD_SOFT OLD_HARD SOFT HARD VMLCK USE% SOURCE" ;;
-	doctor) echo "CHECK RESULT DETAIL" ;;
+	status-maps) "$(_memlock_bin)" status --list-columns=maps 2>/dev/null ;;
+	*) "$(_memlock_bin)" "$1" --list-columns 2>/dev/null ;;
 	esac
 }
 
@@ -21,8 +25,7 @@ _memlock_pids() {
 _memlock() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local cmd="" cmdi=0 i w
-	local commands="lock pages status limit doctor"
-	local common="--help --usage --version"
+	local commands common="--help --usage --version"
 	local output="--json --raw --noheadings --output --output-all --bytes"
 
 	# "--opt=value" arrives as three words: --opt, =, value.
@@ -39,10 +42,11 @@ _memlock() {
 		fi
 	done
 	if [[ -z $cmd ]]; then
+		commands=$("$(_memlock_bin)" --list-commands 2>/dev/null | cut -f1)
 		mapfile -t COMPREPLY < <(compgen -W "$commands $common" -- "$cur")
 		return
 	fi
-	# limit -- COMMAND ARG...: complete as a new command line.
+	# limit -- command arg...: complete as a new command line.
 	for ((i = cmdi + 1; i < COMP_CWORD; i++)); do
 		if [[ $cmd == limit && ${COMP_WORDS[i]} == -- ]]; then
 			if ((i + 1 == COMP_CWORD)); then
@@ -105,7 +109,7 @@ _memlock() {
 	case $cmd in
 	lock)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "--anon --range --recursive --onfault --timeout --daemon --pidfile --keep-going ${output/--raw/--raw} $common" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "--anon --range --recursive --onfault --timeout --daemon --pidfile --keep-going --no-guard $output $common" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi

@@ -1,34 +1,51 @@
 # fish completion for memlock(1)
 
-set -l commands lock pages status limit doctor
+# The commands and columns come from the binary itself, the one typed
+# (memlock, ./memlock, a path), so that they cannot drift.
+function __memlock_bin
+    set -l bin (commandline -opc)[1]
+    if command -sq -- $bin
+        echo $bin
+    else
+        echo memlock
+    end
+end
+
+function __memlock_commands
+    set -l bin (__memlock_bin)
+    $bin --list-commands 2>/dev/null
+end
+
+function __memlock_no_command
+    set -l tokens (commandline -opc)
+    set -l bin (__memlock_bin)
+    for c in ($bin --list-commands 2>/dev/null | string replace -r '\t.*' '')
+        contains -- $c $tokens; and return 1
+    end
+    return 0
+end
 
 complete -c memlock -f
-complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a lock -d 'lock files or anonymous memory into RAM and hold them'
-complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a pages -d 'show the page-rounding math of mlock(ADDR, LEN)'
-complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a status -d 'show what processes have locked, and the totals'
-complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a limit -d 'read, set or raise RLIMIT_MEMLOCK, or run a command under it'
-complete -c memlock -n "not __fish_seen_subcommand_from $commands" -a doctor -d 'say whether a lock would succeed, why not, and how to fix it'
+complete -c memlock -n __memlock_no_command -a '(__memlock_commands)'
 
 # Every command.
-complete -c memlock -s '?' -l help -d 'show help'
+complete -c memlock -s h -l help -d 'show help'
 complete -c memlock -l usage -d 'show a short usage message'
 complete -c memlock -s V -l version -d 'show the version'
 
 # Output options, on every listing command; -o completes that command's columns.
 function __memlock_columns
     set -l tokens (commandline -opc)
-    if contains -- lock $tokens
-        printf '%s\n' TARGET OFFSET BYTES PAGES TIME RESULT
-    else if contains -- pages $tokens
-        printf '%s\n' ADDR LEN START END LAST PAGES BYTES EXTRA SHARED RESULT NOTE
-    else if contains -- limit $tokens
-        printf '%s\n' PID COMMAND OLD_SOFT OLD_HARD SOFT HARD VMLCK USE% SOURCE
-    else if contains -- doctor $tokens
-        printf '%s\n' CHECK RESULT DETAIL
-    else if contains -- -m $tokens; or contains -- --maps $tokens
-        printf '%s\n' START END PERMS SIZE RSS LOCKED ONFAULT FLAGS PATH
-    else
-        printf '%s\n' PID USER UID COMMAND VMLCK VMPIN LIMIT HARD USE% CAP VMSIZE VMRSS
+    set -l bin (__memlock_bin)
+    if contains -- status $tokens; and begin; contains -- -m $tokens; or contains -- --maps $tokens; end
+        $bin status --list-columns=maps 2>/dev/null
+        return
+    end
+    for c in ($bin --list-commands 2>/dev/null | string replace -r '\t.*' '')
+        if contains -- $c $tokens
+            $bin $c --list-columns 2>/dev/null
+            return
+        end
     end
 end
 set -l listing lock pages status limit doctor
@@ -87,3 +104,4 @@ complete -c memlock -n "__fish_seen_subcommand_from lock" -s t -l timeout -x -d 
 complete -c memlock -n "__fish_seen_subcommand_from lock" -s d -l daemon -d 'hold in the background'
 complete -c memlock -n "__fish_seen_subcommand_from lock" -l pidfile -r -F -d "write the holder's pid to FILE"
 complete -c memlock -n "__fish_seen_subcommand_from lock" -s k -l keep-going -d 'on a failure keep what locked'
+complete -c memlock -n "__fish_seen_subcommand_from lock" -l no-guard -d 'lock even beyond what memory can be verified to take'

@@ -109,22 +109,6 @@ static error_t status_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static char *status_help(int key, const char *text, void *input)
-{
-	char *a, *b, *s = NULL;
-
-	(void)input;
-	if (key != ARGP_KEY_HELP_POST_DOC)
-		return (char *)text;
-	a = out_columns_help(status_cols, NCOLS);
-	b = out_columns_help(map_cols, NMCOLS);
-	if (a && b && asprintf(&s, "%s\nWith --maps:\n%s", a, b + strlen("Available output columns:\n")) < 0)
-		s = NULL;
-	free(a);
-	free(b);
-	return s;
-}
-
 static const struct argp_child status_children[] = {
 	{ &output_argp, 0, "Output:", 0 },
 	{ 0 }
@@ -135,7 +119,7 @@ static const struct argp status_argp = {
 	"Show what processes have locked: VmLck and VmPin, the soft limit and "
 	"CAP_IPC_LOCK.  Without PID: every process with locked or pinned memory "
 	"(-a: every process), largest first, then the system's totals.\v",
-	status_children, status_help, NULL
+	status_children, NULL, NULL
 };
 
 /* One row: a process as read, or one that could not be read. */
@@ -454,7 +438,9 @@ static int status_maps(int procfd, const struct status_args *a)
 
 int cmd_status(int argc, char **argv)
 {
-	struct status_args a = { .maps_pid = 0 };
+	struct status_args a = { .out = { .cols = status_cols, .ncols = NCOLS,
+					  .alt_name = "maps", .alt_cols = map_cols,
+					  .alt_ncols = NMCOLS } };
 	struct row *rows = NULL;
 	struct totals t = { 0 };
 	struct out out;

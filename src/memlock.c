@@ -102,12 +102,24 @@ struct global_args {
 	int cmd_index;		/* argv index of the command, or 0 */
 };
 
+enum { OPT_LIST_COMMANDS = 0x100 };
+
+static const struct argp_option global_options[] = {
+	{ "list-commands", OPT_LIST_COMMANDS, NULL, OPTION_HIDDEN,
+	  "print the command names, one a line (for the completions)", 0 },
+	{ 0 }
+};
+
 static error_t global_parse(int key, char *arg, struct argp_state *state)
 {
 	struct global_args *g = state->input;
 
 	(void)arg;
 	switch (key) {
+	case OPT_LIST_COMMANDS:
+		for (const struct command *c = commands; c->name; c++)
+			printf("%s\t%s\n", c->name, c->summary);
+		exit(EXIT_OK);
 	case ARGP_KEY_ARGS:
 		g->cmd_index = state->next;
 		state->next = state->argc;
@@ -145,7 +157,7 @@ static char *global_help(int key, const char *text, void *input)
 }
 
 static const struct argp global_argp = {
-	NULL, global_parse, "COMMAND [OPTION...] [ARG...]",
+	global_options, global_parse, "COMMAND [OPTION...] [ARG...]",
 	"Lock memory, show what is locked and within which limit, and explain "
 	"why mlock() fails.\v",
 	NULL, global_help, NULL

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_OUTPUT_ALL = 0x1000, OPT_RAW_LONG };
+enum { OPT_OUTPUT_ALL = 0x1000, OPT_RAW_LONG, OPT_LIST_COLUMNS };
 
 /* The output options; RAW_KEY is 'r', or a long-only key where -r means
  * something else. */
@@ -24,6 +24,8 @@ enum { OPT_OUTPUT_ALL = 0x1000, OPT_RAW_LONG };
 	  "define which output columns to use (+LIST adds to the default)", 0 }, \
 	{ "output-all", OPT_OUTPUT_ALL, NULL, 0, "output all columns", 0 }, \
 	{ "bytes", 'b', NULL, 0, "print sizes in bytes rather than 8M style", 0 }, \
+	{ "list-columns", OPT_LIST_COLUMNS, "SET", OPTION_HIDDEN | OPTION_ARG_OPTIONAL, \
+	  "print the column names, one a line (for the completions)", 0 }, \
 	{ 0 }
 
 static const struct argp_option output_options[] = { OUTPUT_OPTIONS('r') };
@@ -40,6 +42,16 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 	case 'o': o->list = arg; break;
 	case OPT_OUTPUT_ALL: o->all = true; break;
 	case 'b': o->bytes = true; break;
+	case OPT_LIST_COLUMNS:
+		/* The completions ask the binary, as git's ask git: no list of
+		 * columns is kept twice. */
+		if (arg && (!o->alt_name || strcmp(arg, o->alt_name) != 0))
+			usage_error("invalid column set '%s': use --list-columns%s%s", arg,
+				    o->alt_name ? " or --list-columns=" : "",
+				    o->alt_name ? o->alt_name : "");
+		for (int i = 0; i < (arg ? o->alt_ncols : o->ncols); i++)
+			puts(arg ? o->alt_cols[i].name : o->cols[i].name);
+		exit(EXIT_OK);
 	case ARGP_KEY_END:
 		/* As lsblk: one output format. */
 		if (o->json && o->raw)
@@ -56,9 +68,21 @@ static char *output_help(int key, const char *text, void *input)
 {
 	const struct out_opts *o = input;
 
-	if (key == ARGP_KEY_HELP_POST_DOC && o && o->cols)
-		return out_columns_help(o->cols, o->ncols);
-	return (char *)text;
+	char *a, *b, *s = NULL;
+
+	if (key != ARGP_KEY_HELP_POST_DOC || !o || !o->cols)
+		return (char *)text;
+	a = out_columns_help(o->cols, o->ncols);
+	if (!o->alt_cols)
+		return a;
+	/* "With --maps:" and the second set, without its heading. */
+	b = out_columns_help(o->alt_cols, o->alt_ncols);
+	if (a && b && asprintf(&s, "%s\nWith --%s:\n%s", a, o->alt_name,
+			       b + strlen("Available output columns:\n")) < 0)
+		s = NULL;
+	free(a);
+	free(b);
+	return s;
 }
 
 const struct argp output_argp = { output_options, output_parse, NULL, NULL,

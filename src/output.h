@@ -33,6 +33,10 @@ struct out_opts {
 	const char *list;	/* -o LIST, or NULL */
 	const struct out_col *cols;
 	int ncols;
+	/* A second set (status --maps), named for --list-columns=NAME. */
+	const char *alt_name;
+	const struct out_col *alt_cols;
+	int alt_ncols;
 };
 
 extern const struct argp output_argp;

@@ -14,6 +14,12 @@ memlock() {
 	"$MEMLOCK" "$@"
 }
 
+# The binary under test is also "memlock" on PATH, for what runs it by that
+# name: the completions ask it for its commands and columns.
+mkdir -p "$BATS_RUN_TMPDIR/bin"
+ln -sf "$MEMLOCK" "$BATS_RUN_TMPDIR/bin/memlock"
+PATH="$BATS_RUN_TMPDIR/bin:$PATH"
+
 # Every command the binary lists in `memlock --help`.
 memlock_commands() {
 	"$MEMLOCK" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }'
