@@ -2,12 +2,31 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
-BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
-FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+PKG_CONFIG ?= pkg-config
+
+# The completions go where each shell looks, PREFIX=/usr/local included.
+# bash-completion looks in $(XDG_DATA_DIRS:-/usr/local/share:/usr/share):
+# its pkg-config file names the directory below a data directory.
+ifeq ($(origin BASHCOMPDIR),undefined)
+BASHCOMPDIR := $(or $(shell $(PKG_CONFIG) --define-variable=datadir=$(PREFIX)/share \
+	--variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
+endif
+# zsh: the first of PREFIX's site-functions and vendor-completions that is
+# in its $fpath (Debian's has /usr/local/share/zsh/site-functions).
+ifeq ($(origin ZSHCOMPDIR),undefined)
+ZSHCOMPDIR := $(or $(shell zsh -fc 'for d in $$@; do (($${fpath[(Ie)$$d]})) && print -r -- $$d && break; done' _ \
+	$(PREFIX)/share/zsh/site-functions $(PREFIX)/share/zsh/vendor-completions 2>/dev/null),$(PREFIX)/share/zsh/site-functions)
+endif
+# fish looks in PREFIX's vendor_completions.d only when XDG_DATA_DIRS names
+# PREFIX's share (often unset on servers): else in the one its pkg-config
+# file names, its own.
+ifeq ($(origin FISHCOMPDIR),undefined)
+FISH_PREFIX_DIR := $(PREFIX)/share/fish/vendor_completions.d
+FISHCOMPDIR := $(or $(shell fish -c 'contains -- $$argv[1] $$fish_complete_path && echo $$argv[1]' \
+	$(FISH_PREFIX_DIR) 2>/dev/null),$(shell $(PKG_CONFIG) --variable=completionsdir fish 2>/dev/null),$(FISH_PREFIX_DIR))
+endif
 
 CC ?= cc
-PKG_CONFIG ?= pkg-config
 WERROR := $(if $(CI),-Werror,)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra $(WERROR) -D_FORTIFY_SOURCE=2

@@ -131,3 +131,28 @@ shells() {
 	run -0 complete_fish "memlock lock --rec"
 	assert_output "--recursive"
 }
+
+@test "make install with the default PREFIX puts each completion where its shell looks" {
+	local dest="$BATS_TEST_TMPDIR/dest" bash_dirs zsh_dir fish_dir
+	run -0 make -s -C "$TOP" install DESTDIR="$dest"
+	# Where each file went, without DESTDIR.
+	bash_dir=$(cd "$dest" && dirname "/$(find . -path '*bash-completion*' -name memlock | cut -c3-)")
+	zsh_dir=$(cd "$dest" && dirname "/$(find . -name _memlock | cut -c3-)")
+	fish_dir=$(cd "$dest" && dirname "/$(find . -name memlock.fish | cut -c3-)")
+	[ -x "$dest/usr/local/bin/memlock" ] || fail "no binary in /usr/local/bin"
+	[ -f "$dest/usr/local/share/man/man1/memlock.1" ] || fail "no man page"
+	# zsh and fish are asked for their search paths, as a user's shell.
+	run -0 zsh -fc 'print -rl -- $fpath'
+	assert_line "$zsh_dir"
+	run -0 fish -c 'printf "%s\n" $fish_complete_path'
+	assert_line "$fish_dir"
+	# bash-completion loads from ${XDG_DATA_DIRS:-/usr/local/share:/usr/share}.
+	bash_dirs=$(grep -o 'XDG_DATA_DIRS:-[^}]*' /usr/share/bash-completion/bash_completion) ||
+		skip "bash-completion is not installed"
+	bash_dirs=${bash_dirs#XDG_DATA_DIRS:-}
+	run -0 tr : '\n' <<<"$bash_dirs"
+	assert_line "${bash_dir%/bash-completion/completions}"
+	run -0 make -s -C "$TOP" uninstall DESTDIR="$dest"
+	run find "$dest" -type f
+	assert_output ""
+}
