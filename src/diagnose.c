@@ -142,8 +142,11 @@ int diag_gather(int procfd, int pid, struct diag_facts *f)
 			: caps_of_pid(procfd, f->pid, &f->caps)) == 0;
 	if (!f->have_caps)
 		caps_from_masks(f->st.cap_eff, f->st.cap_prm, f->st.cap_bnd, &f->caps);
-	f->have_maps = procfs_count_maps(procfd, f->pid, &f->map_count) == 0 &&
-		       procfs_read_sysctl(procfd, "sys/vm/max_map_count", &f->max_map_count) == 0;
+	if (procfs_count_maps(procfd, f->pid, &f->map_count) != 0)
+		f->maps_unread = "maps";
+	else if (procfs_read_sysctl(procfd, "sys/vm/max_map_count", &f->max_map_count) != 0)
+		f->maps_unread = "sys/vm/max_map_count";
+	f->have_maps = !f->maps_unread;
 	shm_facts(procfd, f);
 	memguard_read(procfd, f->pid, &f->mem);
 	if (uname(&u) == 0)
@@ -288,8 +291,11 @@ static void check_mode(const struct diag_facts *f, struct diag_report *r)
 
 static void check_maps(const struct diag_facts *f, struct diag_report *r)
 {
-	if (!f->have_maps) {
-		check(r, "map_count", DIAG_INFO, "could not read the mappings of pid %d", f->pid);
+	if (!f->have_maps && strcmp(f->maps_unread, "maps") == 0) {
+		check(r, "map_count", DIAG_INFO, "could not read %s/%d/maps", PROCFS_ROOT, f->pid);
+	} else if (!f->have_maps) {
+		check(r, "map_count", DIAG_INFO, "%llu mappings; could not read %s/%s",
+		      (unsigned long long)f->map_count, PROCFS_ROOT, f->maps_unread);
 	} else if (f->map_count > f->max_map_count) {
 		check(r, "map_count", DIAG_FAIL, "%llu mappings, over vm.max_map_count %llu: "
 		      "a new mapping fails with ENOMEM", (unsigned long long)f->map_count,
@@ -310,8 +316,14 @@ static void check_maps(const struct diag_facts *f, struct diag_report *r)
 
 static void check_shm(const struct diag_facts *f, struct diag_report *r)
 {
-	if (!f->have_shm)
+	if (!f->have_shm) {
+		/* SHM_LOCK is charged to these: without them, no answer. */
+		check(r, "shm_locked", r->mode == MODE_SHM ? DIAG_WARN : DIAG_INFO,
+		      "could not read %s/sysvipc/shm", PROCFS_ROOT);
+		if (r->mode == MODE_SHM)
+			r->shm_unknown = true;
 		return;
+	}
 	if (f->shm_segs == 0)
 		check(r, "shm_locked", DIAG_OK, "no System V segment of uid %u is locked", f->uid);
 	else
@@ -325,12 +337,12 @@ static void check_cgroup(const struct diag_facts *f, struct diag_report *r, uint
 {
 	const struct memcg *cg = &f->mem.cg;
 
-	if (f->mem.cg_err == -ENOENT) {
-		check(r, "cgroup", DIAG_OK, "in no memory cgroup: no cgroup limit applies");
-	} else if (f->mem.cg_err) {
+	if (f->mem.cg_err) {
 		check(r, "cgroup", r->has_size && need ? DIAG_WARN : DIAG_INFO,
 		      "could not read %s: %s", f->mem.cg_bad, f->mem.cg_err == -ENOTSUP ?
 		      "not a cgroup filesystem" : strerror(-f->mem.cg_err));
+	} else if (cg->none) {
+		check(r, "cgroup", DIAG_OK, "in no memory cgroup: no cgroup limit applies");
 	} else if (!cg->limited) {
 		check(r, "cgroup", DIAG_OK, "memory cgroup %s (v%d): no limit", cg->path,
 		      cg->v1 ? 1 : 2);
@@ -530,7 +542,7 @@ static void remedies(const struct diag_facts *f, struct diag_report *r)
 	} else if (r->unknown) {
 		remedy(r, "let memlock read %s (a procfs mounted with subset=pid, or a "
 		       "cgroup filesystem hidden, hides it), or run doctor where it can",
-		       unreadable(f));
+		       r->shm_unknown ? PROCFS_ROOT "/sysvipc/shm" : unreadable(f));
 	}
 }
 
@@ -554,6 +566,10 @@ static void verdict(const struct diag_facts *f, struct diag_report *r)
 	else if (r->err)
 		snprintf(r->verdict, sizeof(r->verdict), "would fail: %s returns %s in %s: %s",
 			 call_name(r->mode), diag_errno_name(r->err), who(f), why);
+	else if (r->shm_unknown)
+		snprintf(r->verdict, sizeof(r->verdict), "could not tell: %s is charged with "
+			 "the user's locked segments, and %s/sysvipc/shm, which lists them, "
+			 "cannot be read", call_name(r->mode), PROCFS_ROOT);
 	else if (r->unknown)
 		snprintf(r->verdict, sizeof(r->verdict), "could not tell: the limit allows %s, "
 			 "but whether %s fits in memory depends on %s, which cannot be read",
@@ -588,6 +604,8 @@ void diag_evaluate(const struct diag_facts *f, enum diag_mode mode, bool has_siz
 	check_shm(f, r);
 	check_memory(f, r);
 	check_kernel(f, r);
+	if (r->shm_unknown && !r->err)
+		r->unknown = true;
 	verdict(f, r);
 	remedies(f, r);
 }

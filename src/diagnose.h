@@ -30,6 +30,7 @@ struct diag_facts {
 	bool have_caps;
 	uint64_t map_count, max_map_count;
 	bool have_maps;
+	const char *maps_unread;	/* which of the two could not be read */
 	uint64_t shm_locked, shm_segs, shm_stale;	/* this user's SHM_LOCK segments */
 	int shm_stale_id;		/* one locked segment nobody has attached */
 	bool have_shm;
@@ -57,6 +58,7 @@ struct diag_report {
 	bool limit_failed;		/* the err comes from RLIMIT_MEMLOCK */
 	bool oom;			/* the memory cgroup would OOM-kill first */
 	bool unknown;			/* could not tell: an input was not readable */
+	bool shm_unknown;		/* the SHM_LOCK segments could not be read */
 	bool headroom_unlimited;
 	uint64_t headroom;		/* bytes that could still be locked */
 	char verdict[800];

@@ -37,7 +37,7 @@ enum memguard_verdict memguard_check(const struct memguard *g, uint64_t need)
 		return GUARD_OVER_CGROUP;
 	if (g->mi_err == 0 && need > g->mi.available)
 		return GUARD_OVER_AVAILABLE;
-	unknown = g->mi_err != 0 || (g->cg_err != 0 && g->cg_err != -ENOENT);
+	unknown = g->mi_err != 0 || g->cg_err != 0;
 	return unknown ? GUARD_UNKNOWN : GUARD_FITS;
 }
 
@@ -50,7 +50,7 @@ const char *memguard_unreadable(const struct memguard *g, char *buf, size_t len,
 			 g->mi_err == -ENODATA ? " (MemAvailable)" : "");
 		return buf;
 	}
-	if (g->cg_err && g->cg_err != -ENOENT) {
+	if (g->cg_err) {
 		*err = g->cg_err;
 		snprintf(buf, len, "%s", g->cg_bad);
 		return buf;

@@ -17,7 +17,7 @@ struct memguard {
 	struct meminfo mi;
 	int mi_err;		/* 0, or why MemAvailable could not be read */
 	struct memcg cg;
-	int cg_err;		/* 0; -ENOENT: no memory cgroup; or why not read */
+	int cg_err;		/* 0, or why the cgroup could not be read */
 	char cg_bad[400];	/* the file that could not be read */
 };
 

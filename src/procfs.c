@@ -685,9 +685,12 @@ int procfs_read_memcg(int procfd, int cgfd, int pid, struct memcg *cg,
 
 	memset(cg, 0, sizeof(*cg));
 	rc = procfs_read_cgroup(procfd, pid, cg->path, sizeof(cg->path), &cg->v1);
+	if (rc == -ENOENT) {
+		cg->none = true;
+		return 0;
+	}
 	if (rc) {
-		if (rc != -ENOENT)
-			snprintf(bad, badlen, PROCFS_ROOT "/%d/cgroup", pid);
+		snprintf(bad, badlen, PROCFS_ROOT "/%d/cgroup", pid);
 		return rc;
 	}
 	root = cg->v1 ? "memory" : ".";

@@ -104,6 +104,7 @@ int procfs_read_sysctl(int procfd, const char *name, uint64_t *v);
  */
 struct memcg {
 	char path[256];		/* as /proc/PID/cgroup names it */
+	bool none;		/* in no memory cgroup: no memory controller */
 	bool v1;
 	bool limited;		/* some level has a limit */
 	uint64_t limit, usage, reclaimable;	/* bytes, of the tightest level */
@@ -112,9 +113,9 @@ struct memcg {
 
 /*
  * Reads PID's memory cgroup below CGFD (SYSFS_CGROUP opened; a fixture
- * tree in tests).  0, or -ENOENT when PID is in no memory cgroup (no memory
- * controller: no cgroup limit applies), or -errno when a file the answer
- * depends on cannot be read, named in BAD (as the system's path).
+ * tree in tests).  0 (with CG->none when PID is in no memory cgroup: no
+ * memory controller, so no cgroup limit applies), or -errno when a file the
+ * answer depends on cannot be read, named in BAD (as the system's path).
  */
 int procfs_read_memcg(int procfd, int cgfd, int pid, struct memcg *cg,
 		      char *bad, size_t badlen);
