@@ -26,6 +26,27 @@ load test_helper
 		run -0 memlock "$c" --usage
 		assert_output --regexp "^Usage: memlock $c "
 		run -0 memlock "$c" --version
+		assert_output "$(memlock --version)"
+	done
+}
+
+@test "-h is --help and -V is --version, on every command, as in util-linux" {
+	local c help
+	run -0 --separate-stderr memlock -h
+	assert_equal "$output" "$(memlock --help)"
+	run -0 memlock -V
+	assert_output --regexp '^memlock [0-9]+\.[0-9]+\.[0-9]+$'
+	for c in $(memlock_commands); do
+		help=$(memlock "$c" --help)
+		run -0 --separate-stderr memlock "$c" -h
+		assert_equal "$output" "$help"
+		assert_equal "$stderr" ""
+		assert_line --regexp '^  -h, --help +give this help list$'
+		run -0 memlock "$c" -V
+		assert_output "$(memlock --version)"
+		# In a cluster, and after other options.
+		run -0 memlock "$c" -nh
+		assert_equal "$output" "$help"
 	done
 }
 

@@ -6,8 +6,13 @@ load test_helper
 
 MAN="$TOP/man/memlock.1"
 
-@test "the man page is mandoc -Tlint clean" {
-	run -0 mandoc -Tlint -Wwarning "$MAN"
+@test "the man page is mandoc -Tlint -Wall clean" {
+	# -Wall also checks cross-references against the installed manuals:
+	# "outdated mandoc.db lacks mlock(2)" says this machine has not got
+	# them, not that the page is wrong (mandoc exits 0 for it).
+	run -0 mandoc -Tlint -Wall "$MAN"
+	refute_output --regexp '(BASE|STYLE|WARNING|ERROR|UNSUPP):'
+	run grep -v 'outdated mandoc.db lacks' <<<"$output"
 	assert_output ""
 }
 
