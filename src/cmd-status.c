@@ -229,18 +229,18 @@ static void read_totals(int procfd, struct totals *t)
 	}
 }
 
-enum { SCOL_PROCESSES, SCOL_VMLCK, SCOL_VMPIN, SCOL_MLOCKED, SCOL_UNEVICTABLE,
-       SCOL_SHMLOCKED, SCOL_SHMSEGS, SCOL_UNREADABLE, NSCOLS };
+enum { SCOL_PROCESSES, SCOL_VMLCK, SCOL_VMPIN, SCOL_UNREADABLE, SCOL_MLOCKED,
+       SCOL_UNEVICTABLE, SCOL_SHMLOCKED, SCOL_SHMSEGS, NSCOLS };
 
 static const struct out_col summary_cols[NSCOLS] = {
 	[SCOL_PROCESSES] = { "PROCESSES", 0, 0, OUT_NUM, "processes with locked or pinned memory" },
 	[SCOL_VMLCK] = { "VMLCK", 0, 0, OUT_SIZE, "sum of VmLck" },
 	[SCOL_VMPIN] = { "VMPIN", 0, 0, OUT_SIZE, "sum of VmPin" },
+	[SCOL_UNREADABLE] = { "UNREADABLE", 0, 0, OUT_NUM, "processes that could not be read, not in the sums" },
 	[SCOL_MLOCKED] = { "MLOCKED", 0, 0, OUT_SIZE, "Mlocked of /proc/meminfo" },
 	[SCOL_UNEVICTABLE] = { "UNEVICTABLE", 0, 0, OUT_SIZE, "Unevictable of /proc/meminfo" },
 	[SCOL_SHMLOCKED] = { "SHM_LOCKED", 0, 0, OUT_SIZE, "System V segments locked with SHM_LOCK" },
 	[SCOL_SHMSEGS] = { "SHM_SEGMENTS", 0, 0, OUT_NUM, "how many such segments" },
-	[SCOL_UNREADABLE] = { "UNREADABLE", 0, 0, OUT_NUM, "processes that could not be read, not in the sums" },
 };
 
 static void print_summary_text(const struct totals *t, bool bytes)

@@ -366,15 +366,18 @@ static bool json_number(const char *s)
 	return s[n] == '\0';
 }
 
-/* An empty cell is null: not known.  A number column holding a word
+/* A cell never set is null: not known (a string set empty is ""; a number
+ * or boolean cannot be empty).  A number column holding a word
  * ("unlimited") prints it as a string. */
 static void json_value(struct libscols_column *cl, const char *data)
 {
-	if (!data || !*data)
+	int type = scols_column_get_json_type(cl);
+
+	if (!data || (!*data && type != SCOLS_JSON_STRING))
 		fputs("null", stdout);
-	else if (scols_column_get_json_type(cl) == SCOLS_JSON_BOOLEAN)
+	else if (type == SCOLS_JSON_BOOLEAN)
 		fputs(*data == '1' ? "true" : "false", stdout);
-	else if (scols_column_get_json_type(cl) == SCOLS_JSON_NUMBER && json_number(data))
+	else if (type == SCOLS_JSON_NUMBER && json_number(data))
 		fputs(data, stdout);
 	else
 		json_string(data);
