@@ -138,11 +138,16 @@ static void print_text(const struct doctor_args *a, const struct diag_facts *f,
 {
 	char title[256], b[SIZE_BUFSZ], *name = msg_escape(f->name);
 
-	snprintf(title, sizeof(title), "%s%s with %s in %s%d (%s)%s",
-		 r->has_size ? "locking " : "headroom", r->has_size ?
-		 size_format(r->size, false, b) : "", diag_mode_name(r->mode),
-		 f->self ? "a process started from this shell (as memlock, pid " : "pid ",
-		 f->pid, name ? name : "?", f->self ? ")" : "");
+	if (f->self)
+		snprintf(title, sizeof(title), "%s%s with %s in a process started from this "
+			 "shell (memlock, pid %d)", r->has_size ? "locking " : "headroom",
+			 r->has_size ? size_format(r->size, false, b) : "",
+			 diag_mode_name(r->mode), f->pid);
+	else
+		snprintf(title, sizeof(title), "%s%s with %s in pid %d (%s)",
+			 r->has_size ? "locking " : "headroom", r->has_size ?
+			 size_format(r->size, false, b) : "", diag_mode_name(r->mode),
+			 f->pid, name ? name : "?");
 	free(name);
 	/* Printed here: libsmartcols cuts a title to the terminal's width. */
 	if (!a->out.raw && !a->out.noheadings)

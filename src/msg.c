@@ -61,6 +61,9 @@ static void emit(int err, const char *fmt, va_list ap)
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
 	safe = text ? msg_escape(text) : NULL;
+	/* What was printed before the message comes before it, into a pipe
+	 * or a file as on a terminal. */
+	fflush(stdout);
 	if (err)
 		fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name,
 			safe ? safe : "out of memory", strerror(err));
