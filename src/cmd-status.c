@@ -421,11 +421,17 @@ static int status_maps(int procfd, const struct status_args *a)
 	if (a->out.json) {
 		maps_json(&out, a->maps_pid, &st);
 	} else {
+		/* Printed here, escaped: libsmartcols prints no title above a
+		 * table without rows, and "nothing locked" is an answer. */
 		if (!a->out.raw && !a->out.noheadings &&
 		    asprintf(&title, "pid %d (%s): VmLck %s in %zu %smapping%s", a->maps_pid,
 			     st.name, size_format(st.vmlck, a->out.bytes, b), shown,
-			     a->all ? "" : "locked ", shown == 1 ? "" : "s") > 0)
-			out_title(&out, title);
+			     a->all ? "" : "locked ", shown == 1 ? "" : "s") > 0) {
+			char *safe = msg_escape(title);
+
+			printf("%s\n", safe ? safe : "?");
+			free(safe);
+		}
 		out_print(&out);
 	}
 	free(title);

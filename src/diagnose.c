@@ -228,10 +228,18 @@ static void check_caps(const struct diag_facts *f, struct diag_report *r)
 static void check_limit(const struct diag_facts *f, struct diag_report *r, bool can)
 {
 	uint64_t soft = f->lim.soft, hard = f->lim.hard, now = charged_now(f, r->mode);
+	uint64_t asked = 0, held = 0;
 	const char *what = r->mode == MODE_MLOCKALL ? "VmSize" :
 			   r->mode == MODE_SHM ? "this user's SHM_LOCK segments" : "VmLck";
 
-	r->charge = (pages_of(f, now) + pages_of(f, r->size)) * f->page_size;
+	/* In whole pages, as the kernel counts (mm/mlock.c, do_mlock(): len
+	 * is PAGE_ALIGN()ed, then locked_vm added).  SIZE is below 2^63 and
+	 * what is held is the kernel's, so this cannot wrap; if it did, the
+	 * charge would be the largest figure, never a small one. */
+	if (size_align_up(r->size, f->page_size, &asked) != 0 ||
+	    size_align_up(now, f->page_size, &held) != 0 ||
+	    size_add(held, asked, &r->charge) != 0)
+		r->charge = UINT64_MAX;
 	r->headroom_unlimited = can || soft == SIZE_UNLIMITED;
 	r->headroom = soft > now ? (soft - now) / f->page_size * f->page_size : 0;
 	if (!can && soft == 0) {
@@ -253,13 +261,12 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, bool 
 		      sz(soft), sz(hard), what, sz(now), sz(r->headroom));
 	} else if (pages_of(f, now) + pages_of(f, r->size) > soft / f->page_size) {
 		check(r, "limit", DIAG_FAIL, "%s %s + %s = %s is over the soft RLIMIT_MEMLOCK %s: ENOMEM",
-		      what, sz(now), sz(pages_of(f, r->size) * f->page_size), sz(r->charge),
-		      sz(soft));
+		      what, sz(now), sz(asked), sz(r->charge), sz(soft));
 		r->err = -ENOMEM;
 		r->limit_failed = true;
 	} else {
 		check(r, "limit", DIAG_OK, "%s %s + %s = %s is within the soft RLIMIT_MEMLOCK %s",
-		      what, sz(now), sz(pages_of(f, r->size) * f->page_size), sz(r->charge),
+		      what, sz(now), sz(asked), sz(r->charge),
 		      sz(soft));
 	}
 	if (!can && soft != hard && (r->err || !r->has_size))

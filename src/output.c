@@ -453,15 +453,6 @@ int out_print_json(struct out **tables, int n)
 	return 0;
 }
 
-void out_title(struct out *out, const char *title)
-{
-	char *t = msg_escape(title);
-
-	if (t)
-		scols_cell_set_data(scols_table_get_title(out->tb), t);
-	free(t);
-}
-
 void out_free(struct out *out)
 {
 	scols_unref_table(out->tb);

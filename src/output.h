@@ -103,8 +103,6 @@ int out_print_json(struct out **tables, int n);
 int out_json_part(struct out *table, bool first);
 void out_json_strings(const char *name, char *const *v, int n, bool first);
 
-/* Sets the title printed above the table in text mode (escaped). */
-void out_title(struct out *out, const char *title);
 void out_free(struct out *out);
 
 /* Help text listing COLS, for a command's --help (malloc'd). */
