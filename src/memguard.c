@@ -24,6 +24,9 @@ void memguard_read(int procfd, int pid, struct memguard *g)
 	}
 	g->cg_err = procfs_read_memcg(procfd, cgfd, pid ? pid : getpid(), &g->cg,
 				      g->cg_bad, sizeof(g->cg_bad));
+	/* Checked after, and overriding: what a tmpfs there says is no limit. */
+	if (g->cg_err == 0)
+		g->cg_err = procfs_memcg_fs_check(cgfd, &g->cg, g->cg_bad, sizeof(g->cg_bad));
 	close(cgfd);
 }
 

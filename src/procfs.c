@@ -658,21 +658,22 @@ static int cg_reclaimable(int cgfd, const char *dir, bool v1, uint64_t *v)
 	return found == 2 ? 0 : -EINVAL;
 }
 
-/* The hierarchy's root below CGFD must be a cgroup filesystem: a tmpfs
- * there holds no limits, and would read as "no limit". */
-static int cg_root_check(int cgfd, const char *root, bool v1, char *bad, size_t badlen)
+int procfs_memcg_fs_check(int cgfd, const struct memcg *cg, char *bad, size_t badlen)
 {
+	const char *root = cg->v1 ? "memory" : ".";
 	struct statfs sf;
 	int fd = openat(cgfd, root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
+	if (cg->none)
+		return 0;
 	if (fd < 0 || fstatfs(fd, &sf) != 0)
 		rc = -errno;
-	else if (sf.f_type != (v1 ? CGROUP_SUPER_MAGIC : CGROUP2_SUPER_MAGIC))
+	else if (sf.f_type != (cg->v1 ? CGROUP_SUPER_MAGIC : CGROUP2_SUPER_MAGIC))
 		rc = -ENOTSUP;
 	if (fd >= 0)
 		close(fd);
 	if (rc)
-		snprintf(bad, badlen, SYSFS_CGROUP "/%s", strcmp(root, ".") ? root : "");
+		snprintf(bad, badlen, SYSFS_CGROUP "/%s", cg->v1 ? root : "");
 	return rc;
 }
 
@@ -696,9 +697,6 @@ int procfs_read_memcg(int procfd, int cgfd, int pid, struct memcg *cg,
 	root = cg->v1 ? "memory" : ".";
 	lim_file = cg->v1 ? "memory.limit_in_bytes" : "memory.max";
 	use_file = cg->v1 ? "memory.usage_in_bytes" : "memory.current";
-	rc = cg_root_check(cgfd, root, cg->v1, bad, badlen);
-	if (rc)
-		return rc;
 	cg->limit = UINT64_MAX;
 	snprintf(dir, sizeof(dir), "%s%s", root, cg->path);
 	/*

@@ -119,6 +119,14 @@ struct memcg {
  */
 int procfs_read_memcg(int procfd, int cgfd, int pid, struct memcg *cg,
 		      char *bad, size_t badlen);
+/*
+ * Whether the hierarchy CG was read from below CGFD is a cgroup filesystem
+ * (v1's "memory", or v2's root): a tmpfs or an empty directory there holds
+ * no limits, and would read as "no limit".  0, -ENOTSUP, or -errno; the
+ * directory in BAD.
+ */
+int procfs_memcg_fs_check(int cgfd, const struct memcg *cg, char *bad, size_t badlen);
+
 /* What a lock can still take in CG: LIMIT - (USAGE - RECLAIMABLE). */
 uint64_t procfs_memcg_room(const struct memcg *cg);
 

@@ -1,8 +1,9 @@
 /*
- * Unit test of src/procfs.c over the fixture tree tests/fixtures/proc:
- * missing fields, kernel threads, escapes, truncated and malformed lines,
- * 64-bit values, and a generated smaps of 1,000 mappings.
- * Usage: procfs-test FIXTURE_ROOT
+ * Unit test of src/procfs.c over the fixture trees tests/fixtures/proc and
+ * tests/fixtures/cgroup: missing fields, kernel threads, escapes, truncated
+ * and malformed lines, 64-bit values, a generated smaps of 1,000 mappings,
+ * and memory cgroups v1 and v2.
+ * Usage: procfs-test PROC_ROOT CGROUP_ROOT
  */
 #define _GNU_SOURCE
 #include "procfs.h"
@@ -162,9 +163,52 @@ static void test_meminfo_shm(int fd)
 	free(s);
 }
 
+/* Memory cgroups, v1 and v2, over tests/fixtures/cgroup. */
+static void test_memcg(int fd, int cgfd)
+{
+	struct memcg cg;
+	char bad[400] = "";
+
+	/* v1: the tightest level is the parent; its file cache is the
+	 * hierarchy's total_*_file, not the level's own active_file. */
+	CHECK(procfs_read_memcg(fd, cgfd, 200, &cg, bad, sizeof(bad)) == 0);
+	CHECK(cg.v1 && !cg.none && strcmp(cg.path, "/a/b") == 0 && cg.limited);
+	CHECK(cg.limit == 33554432 && cg.usage == 20971520 && cg.reclaimable == 6291456);
+	CHECK(strcmp(cg.level, "memory/a") == 0);
+	CHECK(procfs_memcg_room(&cg) == 33554432 - (20971520 - 6291456));
+
+	/* v2: "max" is no limit; the parent's memory.max is. */
+	CHECK(procfs_read_memcg(fd, cgfd, 201, &cg, bad, sizeof(bad)) == 0);
+	CHECK(!cg.v1 && cg.limited && cg.limit == 67108864 && cg.usage == 10485760);
+	CHECK(cg.reclaimable == 2097152 && strcmp(cg.level, "./x") == 0);
+	CHECK(procfs_memcg_room(&cg) == 67108864 - (10485760 - 2097152));
+
+	/* No memory controller: none, no limit. */
+	CHECK(procfs_read_memcg(fd, cgfd, 202, &cg, bad, sizeof(bad)) == 0);
+	CHECK(cg.none && !cg.limited && procfs_memcg_room(&cg) == UINT64_MAX);
+
+	/* Levels that are not there (a container's view): skipped. */
+	CHECK(procfs_read_memcg(fd, cgfd, 203, &cg, bad, sizeof(bad)) == 0);
+	CHECK(cg.limited && cg.limit == 67108864);
+
+	/* A limit without memory.stat: an error that names the file. */
+	CHECK(procfs_read_memcg(fd, cgfd, 204, &cg, bad, sizeof(bad)) == -ENOENT);
+	CHECK(strcmp(bad, SYSFS_CGROUP "/memory/broken/memory.stat") == 0);
+
+	/* A process that is gone: an error naming its cgroup file. */
+	CHECK(procfs_read_memcg(fd, cgfd, 999, &cg, bad, sizeof(bad)) == -ESRCH);
+	CHECK(strcmp(bad, PROCFS_ROOT "/999/cgroup") == 0);
+
+	/* A fixture tree is no cgroup filesystem, and is told so. */
+	CHECK(procfs_read_memcg(fd, cgfd, 200, &cg, bad, sizeof(bad)) == 0);
+	CHECK(procfs_memcg_fs_check(cgfd, &cg, bad, sizeof(bad)) == -ENOTSUP);
+	CHECK(strcmp(bad, SYSFS_CGROUP "/memory") == 0);
+}
+
 int main(int argc, char **argv)
 {
 	int fd = procfs_open(argc > 1 ? argv[1] : "tests/fixtures/proc");
+	int cgfd = procfs_open(argc > 2 ? argv[2] : "tests/fixtures/cgroup");
 
 	if (fd < 0) {
 		printf("not ok: cannot open the fixture tree: %s\n", strerror(-fd));
@@ -175,6 +219,13 @@ int main(int argc, char **argv)
 	test_smaps(fd);
 	test_smaps_big();
 	test_meminfo_shm(fd);
+	if (cgfd < 0) {
+		printf("not ok: cannot open the cgroup fixture tree: %s\n", strerror(-cgfd));
+		failed++;
+	} else {
+		test_memcg(fd, cgfd);
+		close(cgfd);
+	}
 	close(fd);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
