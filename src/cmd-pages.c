@@ -162,52 +162,7 @@ static char *range_note(const struct range *r)
 
 static bool range_locks(const struct range *r)
 {
-	return !r->m.err && r->m.locked > 0;
-}
-
-/*
- * Sharing, in O(n log n) for n ranges: the pages that two or more ranges
- * lock are the stretches where the number of ranges covering them is 2 or
- * more (a sweep over the sorted ends); a range's shared pages are its part
- * of those stretches; and ranges that overlap, directly or through others,
- * form a group that is reported once.
- */
-struct seg {
-	uint64_t start, end;
-};
-
-struct sharing {
-	struct seg *multi;	/* covered twice or more, sorted, disjoint */
-	uint64_t *before;	/* bytes of multi[0..i) */
-	size_t nmulti;
-	int *order;		/* the ranges that lock, by start */
-	size_t norder;
-};
-
-struct event {
-	uint64_t at;
-	int delta;		/* +1 a range starts, -1 one ends */
-};
-
-static int event_cmp(const void *x, const void *y)
-{
-	const struct event *a = x, *b = y;
-
-	if (a->at != b->at)
-		return a->at < b->at ? -1 : 1;
-	return a->delta - b->delta;	/* an end before a start at one address */
-}
-
-static const struct range *sort_ranges;
-
-static int order_cmp(const void *x, const void *y)
-{
-	const struct mlock_math *a = &sort_ranges[*(const int *)x].m;
-	const struct mlock_math *b = &sort_ranges[*(const int *)y].m;
-
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	return *(const int *)x - *(const int *)y;
+	return pagemath_locks(&r->m);
 }
 
 static void *xcalloc(size_t n, size_t size)
@@ -219,113 +174,6 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-static void sharing_build(const struct range *rs, int n, struct sharing *sh)
-{
-	struct event *ev = xcalloc((size_t)n * 2, sizeof(*ev));
-	size_t k = 0;
-	int depth = 0;
-
-	memset(sh, 0, sizeof(*sh));
-	sh->order = xcalloc((size_t)n, sizeof(*sh->order));
-	for (int i = 0; i < n; i++) {
-		if (!range_locks(&rs[i]))
-			continue;
-		sh->order[sh->norder++] = i;
-		ev[k++] = (struct event){ rs[i].m.start, +1 };
-		ev[k++] = (struct event){ rs[i].m.end, -1 };
-	}
-	sort_ranges = rs;
-	qsort(sh->order, sh->norder, sizeof(*sh->order), order_cmp);
-	qsort(ev, k, sizeof(*ev), event_cmp);
-	sh->multi = xcalloc(k / 2 + 1, sizeof(*sh->multi));
-	sh->before = xcalloc(k / 2 + 2, sizeof(*sh->before));
-	for (size_t i = 0; i < k; i++) {
-		int was = depth;
-
-		depth += ev[i].delta;
-		if (was < 2 && depth >= 2) {
-			sh->multi[sh->nmulti].start = ev[i].at;
-		} else if (was >= 2 && depth < 2) {
-			struct seg *s = &sh->multi[sh->nmulti];
-
-			s->end = ev[i].at;
-			if (s->end > s->start) {
-				sh->before[sh->nmulti + 1] = sh->before[sh->nmulti] + s->end - s->start;
-				sh->nmulti++;
-			}
-		}
-	}
-	free(ev);
-}
-
-/* The first stretch that ends after ADDR. */
-static size_t multi_after(const struct sharing *sh, uint64_t addr)
-{
-	size_t lo = 0, hi = sh->nmulti;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (sh->multi[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Bytes of [START, END) covered twice or more. */
-static uint64_t multi_bytes(const struct sharing *sh, uint64_t start, uint64_t end)
-{
-	size_t a = multi_after(sh, start), b = multi_after(sh, end);
-	uint64_t total;
-
-	/* Stretches a..b-1 end inside; b may begin inside too. */
-	if (b < sh->nmulti && sh->multi[b].start < end)
-		b++;
-	if (a >= b)
-		return 0;
-	total = sh->before[b] - sh->before[a];
-	if (sh->multi[a].start < start)
-		total -= start - sh->multi[a].start;
-	if (sh->multi[b - 1].end > end)
-		total -= sh->multi[b - 1].end - end;
-	return total;
-}
-
-static void sharing_free(struct sharing *sh)
-{
-	free(sh->multi);
-	free(sh->before);
-	free(sh->order);
-}
-
-/* A group of ranges that share pages: indices into sharing.order. */
-struct group {
-	size_t first, last;	/* in order[] */
-	uint64_t start, end;	/* the bytes they cover */
-};
-
-/* The next group at or after order[*I]; false when none is left. */
-static bool next_group(const struct range *rs, const struct sharing *sh, size_t *i,
-		       struct group *g)
-{
-	while (*i < sh->norder) {
-		const struct mlock_math *m = &rs[sh->order[*i]].m;
-
-		g->first = *i;
-		g->start = m->start;
-		g->end = m->end;
-		for ((*i)++; *i < sh->norder && rs[sh->order[*i]].m.start < g->end; (*i)++)
-			if (rs[sh->order[*i]].m.end > g->end)
-				g->end = rs[sh->order[*i]].m.end;
-		g->last = *i - 1;
-		if (g->last > g->first)
-			return true;
-	}
-	return false;
-}
-
 static int int_cmp(const void *x, const void *y)
 {
 	return *(const int *)x - *(const int *)y;
@@ -333,7 +181,7 @@ static int int_cmp(const void *x, const void *y)
 
 /* The group's range numbers (1-based, as given), "1, 3 and 5-9", malloc'd:
  * three or more in a row are written as a span. */
-static char *group_list(const struct sharing *sh, const struct group *g)
+static char *group_list(const struct pm_sharing *sh, const struct pm_group *g)
 {
 	size_t n = g->last - g->first + 1, len = 0, items = 0, item = 0;
 	int *v = xcalloc(n, sizeof(*v));
@@ -362,22 +210,6 @@ static char *group_list(const struct sharing *sh, const struct group *g)
 	return buf;
 }
 
-/* The bytes of G that two or more of its ranges lock: how many, and from
- * the first to the last. */
-static uint64_t group_shared(const struct sharing *sh, const struct group *g,
-			     uint64_t *first, uint64_t *last)
-{
-	size_t a = multi_after(sh, g->start), b = multi_after(sh, g->end);
-
-	if (b < sh->nmulti && sh->multi[b].start < g->end)
-		b++;
-	if (a >= b)
-		return 0;
-	*first = sh->multi[a].start;
-	*last = sh->multi[b - 1].end - 1;
-	return sh->before[b] - sh->before[a];
-}
-
 static void range_row(struct out *out, const struct range *r)
 {
 	const struct mlock_math *m = &r->m;
@@ -403,9 +235,9 @@ static void range_row(struct out *out, const struct range *r)
 /* The sentences under the table: one per range, then one warning for each
  * group of ranges that share pages. */
 static void print_notes(const struct range *rs, int n, char **ops,
-			const struct sharing *sh)
+			const struct pm_sharing *sh)
 {
-	struct group g;
+	struct pm_group g;
 	size_t i = 0;
 	char a[32], b[32];
 
@@ -413,9 +245,9 @@ static void print_notes(const struct range *rs, int n, char **ops,
 	for (int k = 0; k < n; k++)
 		printf("mlock(%s, %s): %s\n", ops[2 * k], ops[2 * k + 1],
 		       rs[k].note ? rs[k].note : "");
-	while (next_group(rs, sh, &i, &g)) {
+	while (pagemath_next_group(sh, &i, &g)) {
 		const struct range *r = &rs[sh->order[g.first]];
-		uint64_t first = 0, last = 0, bytes = group_shared(sh, &g, &first, &last);
+		uint64_t first = 0, last = 0, bytes = pagemath_group_shared(sh, &g, &first, &last);
 		uint64_t pages = bytes / r->m.page_size;
 		bool two = g.last == g.first + 1;
 		char *list = group_list(sh, &g);
@@ -440,18 +272,18 @@ static const struct out_col group_cols[NGCOLS] = {
 };
 
 /* JSON: the ranges beside the groups that share pages. */
-static void print_json(struct out *out, const struct range *rs, const struct sharing *sh)
+static void print_json(struct out *out, const struct range *rs, const struct pm_sharing *sh)
 {
 	struct out groups;
 	struct out *both[2] = { out, &groups };
-	struct group g;
+	struct pm_group g;
 	size_t i = 0;
 
 	out_init_side(&groups, out, group_cols, NGCOLS, "shared", false);
-	while (next_group(rs, sh, &i, &g)) {
+	while (pagemath_next_group(sh, &i, &g)) {
 		struct libscols_line *ln = out_line(&groups);
 		uint64_t first = 0, last = 0;
-		uint64_t bytes = group_shared(sh, &g, &first, &last);
+		uint64_t bytes = pagemath_group_shared(sh, &g, &first, &last);
 		char *list = group_list(sh, &g);
 
 		out_str(&groups, ln, GCOL_RANGES, list);
@@ -469,7 +301,8 @@ int cmd_pages(int argc, char **argv)
 	struct pages_args a = { .out = { .cols = pages_cols, .ncols = NCOLS } };
 	struct out out;
 	struct range *rs;
-	struct sharing sh;
+	struct mlock_math *ms;
+	struct pm_sharing sh;
 	int n, status = EXIT_OK;
 
 	cli_parse(&pages_argp, argc, argv, 0, &a);
@@ -489,10 +322,14 @@ int cmd_pages(int argc, char **argv)
 		if (rs[i].m.err)
 			status = EXIT_REFUSED;
 	}
-	sharing_build(rs, n, &sh);
+	ms = xcalloc((size_t)n, sizeof(*ms));
+	for (int i = 0; i < n; i++)
+		ms[i] = rs[i].m;
+	if (pagemath_sharing(ms, (size_t)n, &sh) != 0)
+		msg_errx(EXIT_UNKNOWN, "out of memory");
 	for (int i = 0; i < n; i++) {
 		if (range_locks(&rs[i]))
-			rs[i].shared = multi_bytes(&sh, rs[i].m.start, rs[i].m.end) /
+			rs[i].shared = pagemath_shared_bytes(&sh, rs[i].m.start, rs[i].m.end) /
 				       rs[i].m.page_size;
 		rs[i].note = range_note(&rs[i]);
 	}
@@ -510,7 +347,8 @@ int cmd_pages(int argc, char **argv)
 	out_free(&out);
 	if (!a.out.json && !a.out.raw)
 		print_notes(rs, n, a.ops, &sh);
-	sharing_free(&sh);
+	pagemath_sharing_free(&sh);
+	free(ms);
 	for (int i = 0; i < n; i++)
 		free(rs[i].note);
 	free(rs);
