@@ -154,6 +154,7 @@ struct lock_run {
 	const struct lock_args *a;
 	struct targets t;
 	int status;
+	size_t problems;		/* paths that could not be locked */
 	int procfd;
 	struct diag_facts facts;	/* for explaining a failure, read once */
 	int facts_rc;			/* 1 until read */
@@ -214,6 +215,7 @@ static void problem(void *ctx, const char *path, int err, uint64_t file_size)
 {
 	struct lock_run *run = ctx;
 
+	run->problems++;
 	worse(run, path_failed(path, err, run->a, file_size));
 }
 
@@ -233,12 +235,14 @@ static void collect(struct lock_run *run)
 	for (int i = 0; i < a->nfiles; i++) {
 		struct stat st;
 		bool dir = a->recursive && stat(a->files[i], &st) == 0 && S_ISDIR(st.st_mode);
+		size_t problems = run->problems;
 
 		if (targets_add_path(&run->t, a->files[i], a->range_off, a->range_len,
 				     a->recursive, &found) != 0)
 			msg_errx(EXIT_UNKNOWN, "out of memory");
-		/* Nothing to lock is bad input, as for an empty file. */
-		if (dir && found == 0) {
+		/* Nothing to lock is bad input, as for an empty file (unless
+		 * what is under it could not be read, which was said). */
+		if (dir && found == 0 && run->problems == problems) {
 			msg_warnx("'%s' holds no non-empty regular file: there is nothing to lock",
 				  a->files[i]);
 			worse(run, EXIT_USAGE);
@@ -252,7 +256,8 @@ static int guard(struct lock_run *run)
 {
 	const struct lock_args *a = run->a;
 	struct memguard g;
-	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ], b3[SIZE_BUFSZ], b4[SIZE_BUFSZ], what[64];
+	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ], b3[SIZE_BUFSZ], b4[SIZE_BUFSZ];
+	char b5[SIZE_BUFSZ], what[64];
 	char file[400];
 	uint64_t need = run->t.bytes;
 	int err;
@@ -285,7 +290,7 @@ static int guard(struct lock_run *run)
 			  size_format(need, false, b1), what, g.cg.path,
 			  size_format(procfs_memcg_room(&g.cg), false, b2),
 			  size_format(g.cg.limit, false, b3), size_format(g.cg.usage, false, b4),
-			  size_format(g.cg.reclaimable, false, b2));
+			  size_format(g.cg.reclaimable, false, b5));
 		return EXIT_REFUSED;
 	case GUARD_UNKNOWN:
 	default:

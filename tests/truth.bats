@@ -124,7 +124,7 @@ in_subset_proc() {
 	truncate -s 64M "$D/sparse"
 	run -1 --separate-stderr bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" lock -t 0 "$3"' _ "$TEST_CGROUP" "$MEMLOCK" "$D/sparse"
 	assert_equal "$output" ""
-	assert_regex "$stderr" "^memlock: refusing to lock 64M in 1 file: memory cgroup [^ ]*/memlock-truth-$$ can take [0-9.]+[KM] more \(limit 32M, .*\), and its OOM killer would end a process in it; --no-guard locks anyway$"
+	assert_regex "$stderr" "^memlock: refusing to lock 64M in 1 file: memory cgroup [^ ]*/memlock-truth-$$ can take [0-9.]+[KM] more \(limit 32M, [0-9.]+[BKM] used of which [0-9.]+[BKM] is reclaimable cache\), and its OOM killer would end a process in it; --no-guard locks anyway$"
 	run -1 bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" lock -t 0 --anon 64M' _ "$TEST_CGROUP" "$MEMLOCK"
 	assert_output --partial "memory cgroup"
 	# Within it: locked (the guard counts the file cache as reclaimable).
