@@ -61,3 +61,26 @@ setup() {
 	run -1 prlimit --memlock=0:0 "${NOBODY[@]}" valgrind -q --error-exitcode=99 \
 		--leak-check=full --errors-for-leak-kinds=definite "$MEMLOCK" lock -t 0 /etc/passwd
 }
+
+@test "memcheck: sharing groups, the guard, trees, pidfiles, thresholds" {
+	local d="$BATS_TEST_TMPDIR" i
+	run -0 vg pages 0 8192 4096 8192 100000 10 100000 5 1 1
+	run -0 vg pages -J 0 16384 0 4096 12288 4096
+	mkdir "$d/tree" "$d/tree/sub"
+	for ((i = 0; i < 40; i++)); do echo "$i" >"$d/tree/f$i"; done
+	ln "$d/tree/f1" "$d/tree/sub/link"
+	run -0 vg lock -t 0 -J -r "$d/tree" "$d/tree/f2"
+	mkdir "$d/empty"
+	run -2 vg lock -t 0 -r "$d/empty"
+	truncate -s 1T "$d/sparse"
+	run -1 vg lock -t 0 "$d/sparse"
+	run -1 vg lock -t 0 -k "$d/tree/f3" "$d/missing"
+	echo 999999999 >"$d/stale.pid"
+	run -0 vg lock -t 0 --pidfile "$d/stale.pid" "$d/tree/f4"
+	run -1 vg status -m $$ --min 1G
+	run -2 vg status -J -r
+	run -2 vg status --m 1
+	run -0 vg doctor -J --mode shm 4K
+	run -0 vg --list-commands
+	run -0 vg status --list-columns=maps
+}
