@@ -26,7 +26,7 @@ _memlock() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local cmd="" cmdi=0 i w
 	local commands common="--help --usage --version"
-	local output="--json --raw --noheadings --output --output-all --bytes"
+	local output="--json --raw --pairs --noheadings --output --output-all --bytes"
 
 	# "--opt=value" arrives as three words: --opt, =, value.
 	if [[ $cur == "=" ]]; then

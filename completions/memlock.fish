@@ -53,6 +53,7 @@ complete -c memlock -n "__fish_seen_subcommand_from $listing" -s J -l json -d 'u
 # In lock, -r is --recursive: raw output is --raw alone there.
 complete -c memlock -n "__fish_seen_subcommand_from pages status limit doctor" -s r -l raw -d 'use raw output format'
 complete -c memlock -n "__fish_seen_subcommand_from lock" -l raw -d 'use raw output format'
+complete -c memlock -n "__fish_seen_subcommand_from $listing" -s P -l pairs -d 'use key="value" output format'
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s n -l noheadings -d "don't print headings"
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -l output-all -d 'output all columns'
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s b -l bytes -d 'print sizes in bytes'

@@ -204,7 +204,8 @@ static error_t wrap_parse(int key, char *arg, struct argp_state *state)
 		for (int i = state->next - 1; i <= state->next; i++) {
 			if (i < 1 || i >= state->argc)
 				continue;
-			why = option_problem(w->argp, state->argv[i], buf, sizeof(buf));
+			/* The root: --help, --usage and --version are ours. */
+			why = option_problem(state->root_argp, state->argv[i], buf, sizeof(buf));
 			if (why)
 				usage_error("%s; see '%s --help'", why, state->name);
 		}

@@ -150,10 +150,10 @@ static void print_text(const struct doctor_args *a, const struct diag_facts *f,
 			 f->pid, name ? name : "?");
 	free(name);
 	/* Printed here: libsmartcols cuts a title to the terminal's width. */
-	if (!a->out.raw && !a->out.noheadings)
+	if (out_for_people(&a->out) && !a->out.noheadings)
 		printf("%s\n", title);
 	out_print(out);
-	if (a->out.raw || a->out.noheadings)
+	if (!out_for_people(&a->out) || a->out.noheadings)
 		return;
 	/* Names of processes, units and cgroups are in these sentences:
 	 * escaped, as in the table. */
@@ -243,7 +243,8 @@ int cmd_doctor(int argc, char **argv)
 		return EXIT_UNKNOWN;
 	}
 	if (rc) {
-		msg_warnx("cannot examine pid %d: %s", a.pid ? a.pid : 0,
+		msg_warnx("cannot examine pid %d%s: %s", a.pid ? a.pid : getpid(),
+			  a.pid ? "" : " (memlock itself)",
 		      rc == -ESRCH ? "no such process" : strerror(-rc));
 		out_free(&out);
 		return EXIT_UNKNOWN;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { COL_PID, COL_COMMAND, COL_OLD_SOFT, COL_OLD_HARD, COL_SOFT, COL_HARD,
@@ -208,9 +209,30 @@ static int check_min(const struct limit_args *a, const struct target *t)
 
 	if (!a->have_min || t->now.soft >= a->min)
 		return EXIT_OK;
-	msg_warnx("the soft limit of %s is %s, less than --min %s", t->who,
-	      limit_format(t->now.soft, false, x), size_format(a->min, false, y));
+	size_format_apart(t->now.soft, a->min, x, y);
+	msg_warnx("the soft limit of %s is %s, less than --min %s", t->who, x, y);
 	return EXIT_REFUSED;
+}
+
+/* Whether a directory on PATH holds NAME as something other than a
+ * directory: a file that could be a program. */
+static bool on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL, *cand;
+	struct stat st;
+	bool found = false;
+
+	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		if (asprintf(&cand, "%s/%s", *dir ? dir : ".", name) < 0)
+			break;
+		found = stat(cand, &st) == 0 && !S_ISDIR(st.st_mode);
+		free(cand);
+	}
+	free(copy);
+	return found;
 }
 
 /* -- COMMAND: change our own limit, then become COMMAND. */
@@ -229,9 +251,19 @@ static int run_command(int procfd, const struct limit_args *a)
 		return rc;
 	fflush(stdout);
 	execvp(a->cmd[0], a->cmd);
-	rc = errno == ENOENT ? 127 : 126;
+	/* As a shell says it: 127 when nothing of that name can be a program
+	 * (execvp's EACCES may come from a directory on PATH), else 126. */
+	if (errno == ENOENT && strchr(a->cmd[0], '/')) {
+		msg_warn("cannot run '%s'", a->cmd[0]);
+		return 127;
+	}
+	if (errno == ENOENT || (errno == EACCES && !strchr(a->cmd[0], '/') &&
+				!on_path(a->cmd[0]))) {
+		msg_warnx("cannot run '%s': command not found", a->cmd[0]);
+		return 127;
+	}
 	msg_warn("cannot run '%s'", a->cmd[0]);
-	return rc;
+	return 126;
 }
 
 /* --set/--raise without -p act on the shell; say so when memlock itself
@@ -291,6 +323,14 @@ int cmd_limit(int argc, char **argv)
 	 * get (a prlimit or other wrapper in between included).  Changing:
 	 * the calling shell's, as 'ulimit -l' would. */
 	t.pid = a.pid ? a.pid : change ? getppid() : 0;
+	/* The shell is outside memlock's pid namespace: it cannot be named
+	 * from here, and changing memlock's own limit would change nothing. */
+	if (t.pid == 0 && change) {
+		msg_warnx("cannot change the limits of the shell that ran memlock: it is "
+			  "outside memlock's pid namespace; give -p PID, or -- COMMAND");
+		status = EXIT_UNKNOWN;
+		goto out;
+	}
 	target_name(procfd, &t);
 	rc = rlimit_get(procfd, t.pid, &t.old);
 	if (rc) {

@@ -433,7 +433,7 @@ static void report(struct lock_run *run, const char *holding, uint64_t total,
 	}
 	if (!a->out.json) {
 		out_print(&out);
-		if (!a->out.raw && !a->out.noheadings) {
+		if (out_for_people(&a->out) && !a->out.noheadings) {
 			printf("\nlocked %s in %llu region%s in %.1f ms; ",
 			       size_format(total, a->out.bytes, b1), (unsigned long long)nlocked,
 			       nlocked == 1 ? "" : "s", ms);
@@ -520,9 +520,12 @@ static bool holds_any(const struct targets *t)
 
 static int pidfile_failed(int rc, const char *path, int holder)
 {
-	if (rc == -EEXIST)
+	if (rc == -EEXIST && holder)
 		msg_warnx("pidfile '%s' belongs to memlock pid %d, which is running: stop it "
 			  "first, or choose another pidfile", path, holder);
+	else if (rc == -EEXIST)
+		msg_warnx("pidfile '%s' belongs to a memlock holder that is starting: stop "
+			  "it first, or choose another pidfile", path);
 	else if (rc == -ELOOP)
 		msg_warnx("pidfile '%s' exists and is a link: remove it first", path);
 	else if (rc == -EBADMSG)
@@ -533,13 +536,13 @@ static int pidfile_failed(int rc, const char *path, int holder)
 }
 
 /* Sends the outcome to the --daemon parent, once. */
-static void notify_parent(int *notify, int status)
+static void notify_parent(int *notify, int status, int keep)
 {
 	if (*notify < 0)
 		return;
 	fflush(stdout);
 	fflush(stderr);
-	if (holder_detach(*notify, status) != 0)
+	if (holder_detach(*notify, status, keep) != 0)
 		_exit(EXIT_UNKNOWN);
 	*notify = -1;
 }
@@ -548,15 +551,16 @@ int cmd_lock(int argc, char **argv)
 {
 	struct lock_args a = { .out = { .cols = lock_cols, .ncols = NCOLS } };
 	struct lock_run run = { .a = &a, .facts_rc = 1 };
-	struct pidfile pf = { .path = NULL };
+	struct pidfile pf = { .path = NULL, .fd = -1 };
 	sigset_t set;
 	int rc, notify = -1, sig = 0, holder = 0;
 
 	cli_parse(&lock_argp, argc, argv, 0, &a);
 	run.procfd = procfs_open_or_err();
 	holder_block_signals(&set);
+	/* The kernel refused the fork (RLIMIT_NPROC, memory): nothing held. */
 	if (a.daemon && (rc = holder_daemonize(&notify)) != 0)
-		msg_errx(EXIT_UNKNOWN, "cannot start the holder: %s", strerror(-rc));
+		msg_errx(EXIT_REFUSED, "cannot start the holder: %s", strerror(-rc));
 	if (a.pidfile && (rc = pidfile_create(a.pidfile, &pf, &holder)) != 0) {
 		run.status = pidfile_failed(rc, a.pidfile, holder);
 		goto out;
@@ -584,11 +588,11 @@ int cmd_lock(int argc, char **argv)
 	/* --keep-going: whatever failed, "exit 1 at the end". */
 	if (a.keep_going && run.status)
 		run.status = EXIT_REFUSED;
-	notify_parent(&notify, run.status);
+	notify_parent(&notify, run.status, pf.fd);
 	if (holds_any(&run.t) && !(a.have_timeout && a.timeout_ms == 0))
 		sig = holder_wait(&set, a.have_timeout, a.timeout_ms);
 out:
-	notify_parent(&notify, run.status);
+	notify_parent(&notify, run.status, pf.fd);
 	targets_free(&run.t);
 	pidfile_remove(&pf);
 	close(run.procfd);

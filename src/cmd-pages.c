@@ -345,7 +345,7 @@ int cmd_pages(int argc, char **argv)
 	else
 		out_print(&out);
 	out_free(&out);
-	if (!a.out.json && !a.out.raw)
+	if (out_for_people(&a.out))
 		print_notes(rs, n, a.ops, &sh);
 	pagemath_sharing_free(&sh);
 	free(ms);

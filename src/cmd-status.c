@@ -328,7 +328,9 @@ static int check_bounds(const struct status_args *a, const struct row *rows, siz
 	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
 	int status = EXIT_OK;
 
-	if (a->have_min && n == 0) {
+	/* A scan that lists nobody (named pids that cannot be read are said
+	 * so already). */
+	if (a->have_min && n == 0 && !a->npids) {
 		msg_warnx("no process is listed, so none has --min %s locked",
 		      size_format(a->min, false, b1));
 		return EXIT_REFUSED;
@@ -340,14 +342,14 @@ static int check_bounds(const struct status_args *a, const struct row *rows, siz
 		if (r->err)
 			;
 		else if (a->have_min && r->st.vmlck < a->min) {
+			size_format_apart(r->st.vmlck, a->min, b1, b2);
 			msg_warnx("pid %d (%s) has %s locked, less than --min %s", r->pid,
-			      name, size_format(r->st.vmlck, false, b1),
-			      size_format(a->min, false, b2));
+				  name, b1, b2);
 			status = EXIT_REFUSED;
 		} else if (a->have_max && r->st.vmlck > a->max) {
+			size_format_apart(r->st.vmlck, a->max, b1, b2);
 			msg_warnx("pid %d (%s) has %s locked, more than --max %s", r->pid,
-			      name, size_format(r->st.vmlck, false, b1),
-			      size_format(a->max, false, b2));
+				  name, b1, b2);
 			status = EXIT_REFUSED;
 		}
 	}
@@ -423,7 +425,7 @@ static int status_maps(int procfd, const struct status_args *a)
 	} else {
 		/* Printed here, escaped: libsmartcols prints no title above a
 		 * table without rows, and "nothing locked" is an answer. */
-		if (!a->out.raw && !a->out.noheadings &&
+		if (out_for_people(&a->out) && !a->out.noheadings &&
 		    asprintf(&title, "pid %d (%s): VmLck %s in %zu %smapping%s", a->maps_pid,
 			     st.name, size_format(st.vmlck, a->out.bytes, b), shown,
 			     a->all ? "" : "locked ", shown == 1 ? "" : "s") > 0) {
@@ -491,10 +493,13 @@ int cmd_status(int argc, char **argv)
 		print_summary_json(&out, &t);
 	else
 		out_print(&out);
-	if (!a.out.json && !a.out.raw && !a.out.noheadings && !a.npids)
+	if (out_for_people(&a.out) && !a.out.noheadings && !a.npids)
 		print_summary_text(&t, a.out.bytes);
+	/* Each listed process is checked, whether or not another could be
+	 * read; what could not be read decides the status. */
+	rc = check_bounds(&a, rows, n);
 	if (status == EXIT_OK)
-		status = check_bounds(&a, rows, n);
+		status = rc;
 	out_free(&out);
 	free(rows);
 	return status;

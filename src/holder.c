@@ -9,97 +9,87 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* The pid in an existing pidfile DIRFD/BASE, and its inode in ST. */
-static int pidfile_read(int dirfd, const char *base, int *pid, struct stat *st)
+/*
+ * A holder keeps its pidfile open with an exclusive flock(2) for as long as
+ * it lives: a pidfile that can be locked has no live holder, whoever wrote
+ * it, and a pid reused by another program, or a holder whose binary has
+ * another name, cannot fool the test.
+ */
+
+/* The pid in DIRFD/BASE, opened as FD; -EBADMSG when it holds none. */
+static int pidfile_pid(int fd, int *pid)
 {
 	char buf[32];
 	uint64_t v;
-	ssize_t n;
-	int fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), rc = 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, st) != 0)
-		rc = -errno;
-	else if (!S_ISREG(st->st_mode))
-		rc = -EBADMSG;
-	else if ((n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-		rc = -EBADMSG;
-	else {
-		buf[n] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		if (number_parse(buf, 1, INT32_MAX, &v) != 0)
-			rc = -EBADMSG;
-		else
-			*pid = (int)v;
-	}
-	close(fd);
-	return rc;
-}
-
-/* Whether PID runs memlock (its command name begins so: a renamed copy or
- * the sanitizer build too). */
-static bool is_memlock(int pid)
-{
-	char path[64], *buf = NULL;
-	int procfd = procfs_open(PROCFS_ROOT);
-	bool yes = false;
-
-	snprintf(path, sizeof(path), "%d/comm", pid);
-	if (procfd >= 0 && procfs_read_file(procfd, path, &buf, NULL) == 0)
-		yes = strncmp(buf, "memlock", 7) == 0;
-	free(buf);
-	if (procfd >= 0)
-		close(procfd);
-	return yes;
+	if (n <= 0)
+		return -EBADMSG;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (number_parse(buf, 1, INT32_MAX, &v) != 0)
+		return -EBADMSG;
+	*pid = (int)v;
+	return 0;
 }
 
 /* A pidfile that is there already: stale (0, and it is removed), or not. */
 static int pidfile_stale(int dirfd, const char *base, struct pidfile *p, int *holder)
 {
 	struct stat st, now;
-	int pid = 0, rc = pidfile_read(dirfd, base, &pid, &st);
+	int pid = 0, rc = 0;
+	int fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
-	if (rc == -ELOOP || rc == -EBADMSG)
-		return rc;
-	if (rc)
-		return rc == -ENOENT ? 0 : rc;
-	if ((kill(pid, 0) == 0 || errno == EPERM) && is_memlock(pid)) {
-		*holder = pid;
-		return -EEXIST;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;	/* gone meanwhile: try again */
+	if (fstat(fd, &st) != 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -EBADMSG;
+	else if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		int e = errno;
+
+		/* A live holder's; its pid, if it has written it yet. */
+		*holder = pidfile_pid(fd, &pid) == 0 ? pid : 0;
+		rc = e == EWOULDBLOCK ? -EEXIST : -e;
+	} else if ((rc = pidfile_pid(fd, &pid)) == 0) {
+		/* No holder: remove it, if it is still the file that was read. */
+		if (fstatat(dirfd, base, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now.st_ino == st.st_ino && now.st_dev == st.st_dev &&
+		    unlinkat(dirfd, base, 0) != 0)
+			rc = -errno;
+		else
+			p->replaced = pid;
 	}
-	/* Gone, or the pid now names another program: remove it, if it is
-	 * still the file that was read. */
-	if (fstatat(dirfd, base, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_ino == st.st_ino &&
-	    now.st_dev == st.st_dev && unlinkat(dirfd, base, 0) != 0)
-		return -errno;
-	p->replaced = pid;
-	return 0;
+	close(fd);
+	return rc;
 }
 
-/* Creates DIRFD/BASE with our pid in it; its inode into P. */
+/* Creates DIRFD/BASE, locked, with our pid in it; P keeps it open. */
 static int pidfile_write(int dirfd, const char *base, struct pidfile *p)
 {
 	char buf[32];
 	struct stat st;
-	int n, rc = 0, fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	int n, rc = 0, fd = openat(dirfd, base, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 				   O_CLOEXEC, 0644);
 
 	if (fd < 0)
 		return -errno;
 	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
-	if (write(fd, buf, (size_t)n) != n || fstat(fd, &st) != 0)
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 || write(fd, buf, (size_t)n) != n ||
+	    fstat(fd, &st) != 0)
 		rc = errno ? -errno : -EIO;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
 	if (rc) {
 		unlinkat(dirfd, base, 0);
+		close(fd);
 		return rc;
 	}
+	p->fd = fd;
 	p->dev = st.st_dev;
 	p->ino = st.st_ino;
 	return 0;
@@ -108,19 +98,26 @@ static int pidfile_write(int dirfd, const char *base, struct pidfile *p)
 int pidfile_create(const char *path, struct pidfile *p, int *holder)
 {
 	char *copy = strdup(path), *slash, *dir = NULL;
-	const char *base;
+	const char *base, *dirname;
 	int dirfd = -1, rc;
 
 	memset(p, 0, sizeof(*p));
+	p->fd = -1;
 	if (!copy)
 		return -ENOMEM;
 	slash = strrchr(copy, '/');
 	base = slash ? slash + 1 : copy;
-	if (slash)
-		*(slash == copy ? slash + 1 : slash) = '\0';
+	if (!slash)
+		dirname = ".";
+	else if (slash == copy)
+		dirname = "/";
+	else {
+		*slash = '\0';
+		dirname = copy;
+	}
 	if (!*base)
 		rc = -EINVAL;
-	else if (!(dir = realpath(slash ? copy : ".", NULL)) ||
+	else if (!(dir = realpath(dirname, NULL)) ||
 		 (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		rc = -errno;
 	else if ((rc = pidfile_write(dirfd, base, p)) == -EEXIST &&
@@ -128,6 +125,8 @@ int pidfile_create(const char *path, struct pidfile *p, int *holder)
 		rc = pidfile_write(dirfd, base, p);
 	if (rc == 0 && asprintf(&p->path, "%s/%s", strcmp(dir, "/") ? dir : "", base) < 0) {
 		unlinkat(dirfd, base, 0);
+		close(p->fd);
+		p->fd = -1;
 		p->path = NULL;
 		rc = -ENOMEM;
 	}
@@ -145,8 +144,11 @@ void pidfile_remove(struct pidfile *p)
 	if (p->path && lstat(p->path, &now) == 0 && now.st_ino == p->ino &&
 	    now.st_dev == p->dev)
 		unlink(p->path);
+	if (p->fd >= 0)
+		close(p->fd);
 	free(p->path);
 	p->path = NULL;
+	p->fd = -1;
 }
 
 void holder_block_signals(sigset_t *set)
@@ -244,7 +246,7 @@ int holder_daemonize(int *notify)
 	return 0;
 }
 
-int holder_detach(int notify, int status)
+int holder_detach(int notify, int status, int keep)
 {
 	unsigned char s = (unsigned char)status;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), rc = 0;
@@ -259,7 +261,14 @@ int holder_detach(int notify, int status)
 	}
 	if (write(notify, &s, 1) != 1)
 		rc = -errno;
-	close_range(3, ~0U, 0);
+	/* All but KEEP (the pidfile, whose lock says the holder lives). */
+	if (keep >= 3) {
+		if (keep > 3)
+			close_range(3, (unsigned)keep - 1, 0);
+		close_range((unsigned)keep + 1, ~0U, 0);
+	} else {
+		close_range(3, ~0U, 0);
+	}
 	if (chdir("/") != 0 && rc == 0)
 		rc = -errno;
 	return rc;

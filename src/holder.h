@@ -12,23 +12,25 @@
 
 /*
  * The pidfile: made with O_EXCL|O_NOFOLLOW (never through a planted link,
- * never over a live holder's file), with our pid in it, then closed;
- * remembered by its absolute path and inode, so that the daemon, having
- * left its directory and closed every descriptor, removes it at exit only
- * if it is still ours.
+ * never over a live holder's file), with our pid in it, and kept open with
+ * an exclusive flock(2) while the holder lives; remembered by its absolute
+ * path and inode, so that the daemon, having left its directory, removes it
+ * at exit only if it is still ours.
  */
 struct pidfile {
 	char *path;
+	int fd;			/* open and locked while we hold */
 	dev_t dev;
 	ino_t ino;
 	int replaced;		/* the pid of a stale file that was replaced, or 0 */
 };
 
 /*
- * Creates PATH.  A file already there is replaced when the pid in it is
- * gone or is not memlock (P->replaced says which pid); otherwise -EEXIST
- * with the live holder's pid in *HOLDER, -ELOOP for a link, -EBADMSG for a
- * file that holds no pid, or another -errno.
+ * Creates PATH.  A file already there that no holder has locked is stale
+ * and replaced (P->replaced says whose pid it held); one that is locked is
+ * -EEXIST, with the holder's pid in *HOLDER (0 if not written yet); -ELOOP
+ * for a link, -EBADMSG for a file that holds no pid (never taken over: it
+ * may be anything), or another -errno.
  */
 int pidfile_create(const char *path, struct pidfile *p, int *holder);
 void pidfile_remove(struct pidfile *p);
@@ -61,7 +63,8 @@ bool holder_is_stop_signal(int sig);
 int holder_daemonize(int *notify);
 
 /* The child, once its report is out: tell the parent STATUS, give up the
- * terminal, every inherited descriptor and the working directory. */
-int holder_detach(int notify, int status);
+ * terminal, every descriptor but KEEP (the pidfile, or -1) and the working
+ * directory. */
+int holder_detach(int notify, int status, int keep);
 
 #endif

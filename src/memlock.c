@@ -203,6 +203,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	open_std_fds();
+	/* argp reads its help layout from there, and echoes it raw in a
+	 * complaint (a control byte) or loops on rmargin=0: help is ours. */
+	unsetenv("ARGP_HELP_FMT");
 	/* The locale's character set, for names and column widths; numbers are
 	 * parsed and printed in C's (JSON has no "0,4"). */
 	setlocale(LC_ALL, "");

@@ -19,6 +19,7 @@ enum { OPT_OUTPUT_ALL = 0x1000, OPT_RAW_LONG, OPT_LIST_COLUMNS };
 #define OUTPUT_OPTIONS(RAW_KEY) \
 	{ "json", 'J', NULL, 0, "use JSON output format", 0 }, \
 	{ "raw", RAW_KEY, NULL, 0, "use raw output format", 0 }, \
+	{ "pairs", 'P', NULL, 0, "use key=\"value\" output format", 0 }, \
 	{ "noheadings", 'n', NULL, 0, "don't print headings", 0 }, \
 	{ "output", 'o', "LIST", 0, \
 	  "define which output columns to use (+LIST adds to the default)", 0 }, \
@@ -38,6 +39,7 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 	case 'J': o->json = true; break;
 	case 'r':
 	case OPT_RAW_LONG: o->raw = true; break;
+	case 'P': o->pairs = true; break;
 	case 'n': o->noheadings = true; break;
 	case 'o': o->list = arg; break;
 	case OPT_OUTPUT_ALL: o->all = true; break;
@@ -54,8 +56,9 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 		exit(EXIT_OK);
 	case ARGP_KEY_END:
 		/* As lsblk: one output format. */
-		if (o->json && o->raw)
-			usage_error("--json and --raw do not go together");
+		if (o->json + o->raw + o->pairs > 1)
+			usage_error("%s and %s do not go together", o->json ? "--json" : "--raw",
+				    o->pairs ? "--pairs" : "--raw");
 		break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
@@ -174,6 +177,9 @@ int out_init(struct out *out, const struct out_opts *opts,
 	if (!out->tb)
 		return -ENOMEM;
 	scols_table_enable_raw(out->tb, opts->raw);
+	scols_table_enable_export(out->tb, opts->pairs);
+	/* Keys a shell can eval: USE% is USE_PCT. */
+	scols_table_enable_shellvar(out->tb, opts->pairs);
 	scols_table_enable_noheadings(out->tb, opts->noheadings);
 	scols_table_set_name(out->tb, name);
 	out->name = name;

@@ -29,7 +29,7 @@ struct out_col {
 /* Filled by output_argp, an argp child; each command owns one, as the
  * first member of its argument struct, naming its columns for --help. */
 struct out_opts {
-	bool json, raw, noheadings, bytes, all;
+	bool json, raw, pairs, noheadings, bytes, all;
 	const char *list;	/* -o LIST, or NULL */
 	const struct out_col *cols;
 	int ncols;
@@ -38,6 +38,13 @@ struct out_opts {
 	const struct out_col *alt_cols;
 	int alt_ncols;
 };
+
+/* A table for a person: not JSON, raw or pairs, so titles, sentences and
+ * totals may go around it. */
+static inline bool out_for_people(const struct out_opts *o)
+{
+	return !o->json && !o->raw && !o->pairs;
+}
 
 extern const struct argp output_argp;
 extern const struct argp output_argp_no_r;	/* --raw without -r */

@@ -312,6 +312,27 @@ int procfs_read_limits(int procfd, int pid, uint64_t *soft, uint64_t *hard)
 	return rc;
 }
 
+/*
+ * The kernel writes a newline in a mapped file's name as "\012"
+ * (fs/proc/task_mmu.c, show_map_vma(): seq_file_path(m, file, "\n")): undone,
+ * so that the name is escaped as every other name is.  It escapes nothing
+ * else, so a name that holds those four characters reads as a newline too.
+ */
+static void path_unescape(char *s)
+{
+	char *o = s;
+
+	for (const char *p = s; *p;) {
+		if (strncmp(p, "\\012", 4) == 0) {
+			*o++ = '\n';
+			p += 4;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+}
+
 /* "start-end perms offset dev inode   path" heads each mapping. */
 static int map_header(const char *l, struct proc_map *m)
 {
@@ -334,7 +355,10 @@ static int map_header(const char *l, struct proc_map *m)
 	while (*p == ' ')
 		p++;
 	m->path = strndup(p, strcspn(p, "\n"));
-	return m->path ? 0 : -ENOMEM;
+	if (!m->path)
+		return -ENOMEM;
+	path_unescape(m->path);
+	return 0;
 }
 
 static void map_line(const char *l, struct proc_map *m)

@@ -231,6 +231,20 @@ char *limit_format(uint64_t bytes, bool exact, char buf[SIZE_BUFSZ])
 	return size_format(bytes, exact, buf);
 }
 
+void size_format_apart(uint64_t a, uint64_t b, char abuf[SIZE_BUFSZ],
+		       char bbuf[SIZE_BUFSZ])
+{
+	bool exact = false;
+
+	for (;;) {
+		limit_format(a, exact, abuf);
+		limit_format(b, exact, bbuf);
+		if (a == b || exact || strcmp(abuf, bbuf) != 0)
+			return;
+		exact = true;
+	}
+}
+
 const char *size_strerror(int err)
 {
 	switch (err) {

@@ -49,6 +49,12 @@ int number_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 char *size_format(uint64_t bytes, bool exact, char buf[SIZE_BUFSZ]);
 char *limit_format(uint64_t bytes, bool exact, char buf[SIZE_BUFSZ]);
 
+/* Two figures compared in one sentence: as limit_format() writes them, or
+ * both exact when rounding would make two different values read the same
+ * ("8M, less than 8M"). */
+void size_format_apart(uint64_t a, uint64_t b, char abuf[SIZE_BUFSZ],
+		       char bbuf[SIZE_BUFSZ]);
+
 /* A short English reason for an error from the parsers above. */
 const char *size_strerror(int err);
 

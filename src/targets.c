@@ -4,10 +4,12 @@
 #include "size.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fts.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static size_t key_hash(const struct region *r)
 {
@@ -93,8 +95,17 @@ static int add_file(struct targets *t, const char *path, const struct stat *st,
 		    uint64_t offset, uint64_t len)
 {
 	struct region r;
-	int rc = locker_file(path, st, offset, len, &r);
+	int rc = locker_file(path, st, offset, len, &r), fd;
 
+	/* What may not be read is refused now, before anything is locked;
+	 * the descriptor does not stay (it is opened again to be mapped). */
+	if (rc == 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			rc = -errno;
+		else
+			close(fd);
+	}
 	if (rc) {
 		if (rc == -ENOMEM) {
 			locker_release(&r);

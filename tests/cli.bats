@@ -116,3 +116,21 @@ load test_helper
 	run --separate-stderr bash -c '"$0" pages 0 1 0 1 0 1 0 1 0 1 | head -c1 >/dev/null' "$MEMLOCK"
 	assert_equal "$stderr" ""
 }
+
+@test "-P: KEY=\"value\" pairs on every listing, keys a shell can eval" {
+	local c
+	run -0 memlock pages -P 2000 4000
+	assert_output 'ADDR="2000" LEN="4000" START="0" END="8192" LAST="8191" PAGES="2" BYTES="8K" EXTRA="4.1K" RESULT="ok"'
+	run -0 memlock limit -P -b -o PID,SOFT,USE%
+	eval "$output"
+	[[ $PID =~ ^[0-9]+$ && $SOFT =~ ^[0-9]+|unlimited$ ]] || fail "not eval'd: $output"
+	[ -n "${USE_PCT+set}" ] || fail "USE% is not USE_PCT: $output"
+	for c in "pages 0 1" "status" "limit" "doctor" "lock -t 0 --anon 4K"; do
+		# shellcheck disable=SC2086
+		run -0 memlock $c -P
+		refute_output --regexp '^(verdict|locked|VmLck total|mlock\()'
+		# shellcheck disable=SC2086
+		run -2 --separate-stderr memlock $c -P -J
+		assert_equal "$stderr" "memlock: --json and --pairs do not go together"
+	done
+}

@@ -81,7 +81,10 @@ prl() {
 	start_helper prlimit --memlock=$LIM_SOFT:$LIM_HARD "$(helper)" --mlock 4096
 	run -0 memlock limit -p "$HELPER_PID" --min "$LIM_SOFT"
 	run -1 --separate-stderr memlock limit -p "$HELPER_PID" --min $((LIM_SOFT + 1))
-	assert_regex "$stderr" "^memlock: the soft limit of pid $HELPER_PID \(lock-helper\) is [0-9.]+[KM], less than --min [0-9.]+[KM]$"
+	# One byte apart: both exact, or they would read the same.
+	assert_equal "$stderr" "memlock: the soft limit of pid $HELPER_PID (lock-helper) is $LIM_SOFT, less than --min $((LIM_SOFT + 1))"
+	run -1 --separate-stderr memlock limit -p "$HELPER_PID" --min $((LIM_SOFT * 2))
+	assert_equal "$stderr" "memlock: the soft limit of pid $HELPER_PID (lock-helper) is $(size_h $LIM_SOFT), less than --min $(size_h $((LIM_SOFT * 2)))"
 	run -0 memlock limit -p "$HELPER_PID" --raise --min $((LIM_SOFT + 1))
 }
 

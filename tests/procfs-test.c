@@ -112,6 +112,11 @@ static void test_smaps(int fd)
 	free(m);
 	CHECK(procfs_parse_smaps("Size: 4 kB\nnot-a-header\n1-2\n1-2 rw-p\n", &m, &n) == 0 && n == 0);
 	free(m);
+	/* The kernel's one escape in a path: a newline as \012. */
+	CHECK(procfs_parse_smaps("1000-2000 r--s 00000000 08:01 12 /tmp/nl\\012name\\x\n"
+				 "Size: 4 kB\n", &m, &n) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(m[0].path, "/tmp/nl\nname\\x") == 0);
+	procfs_free_maps(m, n);
 }
 
 /* 1,000 mappings, each locked: parsed whole and in order. */
