@@ -53,8 +53,11 @@ src/%.o: src/%.c $(HDRS)
 tests/size-test: tests/size-test.c src/size.o src/size.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/size-test.c src/size.o
 
+# Every suite but memcheck.bats, which `make valgrind` runs (valgrind is
+# slow, and CI runs both).
+CHECK_SUITES = $(filter-out tests/memcheck.bats,$(wildcard tests/*.bats))
 check: memlock $(TEST_PROGS)
-	tests/run.sh
+	tests/run.sh $(CHECK_SUITES)
 
 # The whole suite against an ASan+UBSan build: any report fails the test
 # that triggered it (halt_on_error, and UBSan made fatal).
@@ -65,7 +68,7 @@ memlock-san: $(SRCS) $(HDRS)
 sanitize: memlock-san $(TEST_PROGS)
 	MEMLOCK=$(CURDIR)/memlock-san MEMLOCK_SANITIZED=1 \
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=99 \
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99 tests/run.sh
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99 tests/run.sh $(CHECK_SUITES)
 
 # Every command under valgrind's memcheck.
 valgrind: memlock $(TEST_PROGS)
