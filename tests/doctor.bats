@@ -38,17 +38,6 @@ make_memory_cgroup() {
 	fi
 }
 
-# Waits until PID is gone (or a zombie); fails after 10 s.
-wait_gone() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		[ -e "/proc/$1" ] || return 0
-		[ "$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" = Z ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
 M4=4194304
 M8=8388608
 M64=67108864

@@ -45,24 +45,6 @@ setup() {
 	CK_DESC=
 }
 
-# Whether PID is gone (or a zombie, which holds nothing).
-gone() {
-	local st
-	[ -e "/proc/$1" ] || return 0
-	st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
-	[ -z "$st" ] || [ "$st" = Z ]
-}
-
-# Waits (bounded) until PID is gone; false if it is not.
-wait_gone() {
-	local i
-	for ((i = 0; i < 250; i++)); do
-		gone "$1" && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
 # Waits (bounded) until FILE does not exist; false if it still does.
 wait_no_file() {
 	local i

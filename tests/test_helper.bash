@@ -94,17 +94,30 @@ helper() {
 	echo "$TOP/tests/helpers/lock-helper"
 }
 
+# Whether PID is gone, or a zombie: its parent (PID 1 here reaps late) has
+# not collected it yet, and it holds nothing.
+gone() {
+	local st
+	[ -e "/proc/$1" ] || return 0
+	st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# Waits until PID is gone; false after 10 s.
+wait_gone() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		gone "$1" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 # Ends every helper this test started, by pid, and waits until it is gone.
 stop_helpers() {
-	local p i
+	local p
 	for p in "${HELPERS[@]}"; do
-		kill "$p" 2>/dev/null || continue
-		for ((i = 0; i < 100; i++)); do
-			[ -e "/proc/$p" ] || break
-			# A zombie child of this shell is gone for our purposes.
-			[ "$(awk '/^State:/ {print $2}' "/proc/$p/status" 2>/dev/null)" = Z ] && break
-			sleep 0.02
-		done
+		kill "$p" 2>/dev/null && wait_gone "$p"
 	done
 	HELPERS=()
 }

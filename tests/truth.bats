@@ -19,7 +19,7 @@ teardown() {
 		kill "$p" 2>/dev/null || true
 	done
 	for p in "${PIDS[@]}"; do
-		gone "$p" || true
+		wait_gone "$p" || true
 	done
 	if [ -n "${SAVED_MAP_COUNT:-}" ]; then
 		echo "$SAVED_MAP_COUNT" >/proc/sys/vm/max_map_count
@@ -39,18 +39,6 @@ pid_from() {
 	local i
 	for ((i = 0; i < 500; i++)); do
 		[ -s "$1" ] && { cat "$1"; return 0; }
-		sleep 0.02
-	done
-	return 1
-}
-
-# Waits until PID is gone (or a zombie: its parent, maybe PID 1, has not
-# reaped it yet, and it holds nothing); fails after 10 s.
-gone() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		[ "$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" = Z ] && return 0
 		sleep 0.02
 	done
 	return 1
@@ -185,7 +173,7 @@ in_subset_proc() {
 	PIDS+=("$(pid_from "$D/pid")")
 	assert_equal "$(proc_bytes "${PIDS[0]}" VmLck)" 65536
 	kill "${PIDS[0]}"
-	gone "${PIDS[0]}"
+	wait_gone "${PIDS[0]}"
 	[ ! -e "$D/pid" ] || fail "the pidfile is still there"
 }
 
@@ -323,7 +311,7 @@ in_subset_proc() {
 	while ((SECONDS - start < 4)); do sleep 0.2; done
 	kill -CONT "${PIDS[0]}"
 	stopped_at=$SECONDS
-	run gone "${PIDS[0]}"
+	run wait_gone "${PIDS[0]}"
 	ended=$SECONDS
 	assert_success
 	# Without the deadline it would hold 3 s more after SIGCONT.
@@ -337,7 +325,7 @@ in_subset_proc() {
 		run -0 memlock lock -d --pidfile "$D/pid" "$D/f"
 		pid=$(pid_from "$D/pid")
 		kill "-$sig" "$pid"
-		gone "$pid"
+		wait_gone "$pid"
 		[ ! -e "$D/pid" ] || fail "SIGnal $sig left the pidfile behind"
 	done
 }
