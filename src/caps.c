@@ -81,6 +81,18 @@ int caps_of_pid(int procfd, int pid, struct cap_state *cs)
 	return 0;
 }
 
+bool caps_self_effective(int cap)
+{
+	cap_t c = cap_get_proc();
+	bool on;
+
+	if (!c)
+		return false;
+	on = flag_of(c, (cap_value_t)cap, CAP_EFFECTIVE);
+	cap_free(c);
+	return on;
+}
+
 bool caps_can_lock(const struct cap_state *cs)
 {
 	return cs->ipc_lock.effective && !cs->userns;

@@ -39,6 +39,9 @@ int caps_drop_ipc_lock(void);
  */
 int caps_keep_only(uint64_t keep);
 
+/* Whether this process has capability CAP effective. */
+bool caps_self_effective(int cap);
+
 /* CAP_IPC_LOCK counts for mlock(): effective, in the initial namespace. */
 bool caps_can_lock(const struct cap_state *cs);
 

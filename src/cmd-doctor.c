@@ -191,7 +191,9 @@ static void print_json(const struct diag_facts *f, const struct diag_report *r,
 	out_init_side(&v, checks, verdict_cols, NVCOLS, "verdict", true);
 	ln = out_line(&v);
 	out_str(&v, ln, VCOL_RESULT, r->err ? "fail" : r->unknown ? "unknown" : "ok");
-	out_str(&v, ln, VCOL_ERRNO, diag_errno_name(r->err));
+	/* Could not tell: no errno is known ("0" would read as success). */
+	if (r->err || !r->unknown)
+		out_str(&v, ln, VCOL_ERRNO, diag_errno_name(r->err));
 	out_str(&v, ln, VCOL_MODE, diag_mode_name(r->mode));
 	out_u64(&v, ln, VCOL_PID, (uint64_t)f->pid);
 	out_str(&v, ln, VCOL_COMMAND, f->name);
@@ -249,7 +251,7 @@ int cmd_doctor(int argc, char **argv)
 		out_free(&out);
 		return EXIT_UNKNOWN;
 	}
-	diag_evaluate(&f, a.mode, a.has_size, a.size, &r);
+	diag_evaluate(&f, a.mode, a.has_size, a.size, a.out.bytes, &r);
 	if (a.probe) {
 		p.ran = true;
 		p.copied = diag_probe(&f, a.mode, a.size, &p.res) == 0;

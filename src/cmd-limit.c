@@ -101,6 +101,12 @@ static error_t limit_parse(int key, char *arg, struct argp_state *state)
 		a->have_min = true;
 		break;
 	case ARGP_KEY_ARGS:
+		/* A command only after "--": 'memlock limit 64M' is a slip for
+		 * --set 64M, not a program to run. */
+		if (state->next < 1 || strcmp(state->argv[state->next - 1], "--") != 0)
+			usage_error("unexpected argument '%s': to set the limit, use --set %s; to "
+				    "run a command under it, put the command after --",
+				    state->argv[state->next], state->argv[state->next]);
 		a->cmd = state->argv + state->next;
 		state->next = state->argc;
 		break;

@@ -323,14 +323,13 @@ static int check_map_count(struct lock_run *run)
 	if (run->t.n <= fit)
 		return EXIT_OK;
 	msg_warnx("%zu files need %zu mappings, but vm.max_map_count is %llu and memlock "
-		  "has %llu already: %llu fit%s; raise it: 'sysctl -w vm.max_map_count=%llu'",
-		  run->t.n, run->t.n, (unsigned long long)max, (unsigned long long)have,
+		  "has %llu already and keeps %d for itself: %llu fit%s; raise it: "
+		  "'sysctl -w vm.max_map_count=%llu'", run->t.n, run->t.n,
+		  (unsigned long long)max, (unsigned long long)have, OWN_MAPPINGS,
 		  (unsigned long long)fit, run->a->keep_going ? " and are locked" : "",
 		  (unsigned long long)(have + OWN_MAPPINGS + run->t.n));
-	for (size_t i = fit; i < run->t.n; i++) {
-		run->t.v[i].err = -ENOMEM;
-		run->t.v[i].step = "max_map_count";
-	}
+	for (size_t i = fit; i < run->t.n; i++)
+		run->t.v[i].skipped = true;
 	return EXIT_REFUSED;
 }
 
@@ -341,15 +340,20 @@ static void explain(struct lock_run *run, const struct region *r)
 	char b[SIZE_BUFSZ];
 	int n = 0;
 
-	msg_warnx("cannot lock '%s' (%s): %s: %s (%s)", r->name,
-		  size_format(r->pages_len, false, b), r->step, strerror(-r->err),
-		  diag_errno_name(r->err));
+	if (r->anon)
+		msg_warnx("cannot lock %s of anonymous memory: %s: %s (%s)",
+			  size_format(r->pages_len, false, b), r->step, strerror(-r->err),
+			  diag_errno_name(r->err));
+	else
+		msg_warnx("cannot lock '%s' (%s): %s: %s (%s)", r->name,
+			  size_format(r->pages_len, false, b), r->step, strerror(-r->err),
+			  diag_errno_name(r->err));
 	if (run->facts_rc == 1)
 		run->facts_rc = diag_gather(run->procfd, 0, &run->facts);
 	if (run->facts_rc != 0)
 		return;
 	diag_evaluate(&run->facts, run->a->onfault ? MODE_ONFAULT : MODE_MLOCK, true,
-		      r->pages_len, &rep);
+		      r->pages_len, run->a->out.bytes, &rep);
 	for (int i = 0; i < rep.nchecks; i++)
 		if (rep.checks[i].result == DIAG_FAIL)
 			msg_warnx("why: %s", rep.checks[i].detail);
@@ -370,7 +374,7 @@ static void lock_all(struct lock_run *run)
 	for (size_t i = 0; i < run->t.n; i++) {
 		struct region *r = &run->t.v[i];
 
-		if (r->err)	/* beyond vm.max_map_count: said already */
+		if (r->skipped)	/* beyond vm.max_map_count: said already */
 			continue;
 		if (locker_lock(r, a->onfault ? LOCK_ONFAULT : 0) == 0)
 			continue;

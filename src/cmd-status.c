@@ -9,6 +9,7 @@
 #include "size.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <libsmartcols.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -131,6 +132,11 @@ struct row {
 	bool have_lim;
 };
 
+/* Whether /proc may hide processes from memlock (hidepid=invisible or
+ * ptraceable, without CAP_SYS_PTRACE): then "no such process" may be
+ * "not shown", and the totals may miss some. */
+static bool hidden;
+
 struct totals {
 	uint64_t vmlck, vmpin, processes;
 	uint64_t unreadable;	/* processes whose status could not be read */
@@ -177,6 +183,15 @@ static bool needs_limit(const struct out *out)
 	return out_has(out, COL_LIMIT) || out_has(out, COL_HARD) || out_has(out, COL_USE);
 }
 
+static void out_size_or_dash(struct out *out, struct libscols_line *ln, int col,
+			     bool have, uint64_t v)
+{
+	if (have)
+		out_size(out, ln, col, v);
+	else if (!out->opts->json)
+		out_str(out, ln, col, "-");
+}
+
 static void status_row(struct out *out, const struct row *r)
 {
 	struct libscols_line *ln = out_line(out);
@@ -192,12 +207,15 @@ static void status_row(struct out *out, const struct row *r)
 	out_str(out, ln, COL_USER, user_name(st->euid));
 	out_u64(out, ln, COL_UID, st->euid);
 	out_str(out, ln, COL_COMMAND, st->name);
-	out_size(out, ln, COL_VMLCK, st->vmlck);
-	out_size(out, ln, COL_VMPIN, st->vmpin);
+	/* Only what the kernel wrote: a kernel thread or a zombie has no
+	 * Vm* lines, and no figure stands for them ("-", null). */
+	out_size_or_dash(out, ln, COL_VMLCK, st->have & PS_VMLCK, st->vmlck);
+	out_size_or_dash(out, ln, COL_VMPIN, st->have & PS_VMPIN, st->vmpin);
 	if (r->have_lim) {
 		out_limit(out, ln, COL_LIMIT, r->lim.soft);
 		out_limit(out, ln, COL_HARD, r->lim.hard);
-		out_percent(out, ln, COL_USE, st->vmlck, r->lim.soft);
+		if (st->have & PS_VMLCK)
+			out_percent(out, ln, COL_USE, st->vmlck, r->lim.soft);
 	} else if (!out->opts->json) {
 		out_str(out, ln, COL_LIMIT, "-");
 		out_str(out, ln, COL_HARD, "-");
@@ -208,8 +226,8 @@ static void status_row(struct out *out, const struct row *r)
 		caps_from_masks(st->cap_eff, st->cap_prm, st->cap_bnd, &cs);
 		out_bool(out, ln, COL_CAP, cs.ipc_lock.effective);
 	}
-	out_size(out, ln, COL_VMSIZE, st->vmsize);
-	out_size(out, ln, COL_VMRSS, st->vmrss);
+	out_size_or_dash(out, ln, COL_VMSIZE, st->have & PS_VMSIZE, st->vmsize);
+	out_size_or_dash(out, ln, COL_VMRSS, st->have & PS_VMRSS, st->vmrss);
 }
 
 static void read_totals(int procfd, struct totals *t)
@@ -253,6 +271,9 @@ static void print_summary_text(const struct totals *t, bool bytes)
 	if (t->unreadable)
 		printf("; %llu process%s could not be read, not counted",
 		       (unsigned long long)t->unreadable, t->unreadable == 1 ? "" : "es");
+	if (hidden)
+		printf("; /proc hides the processes memlock may not trace (hidepid), "
+		       "and theirs are not counted");
 	putchar('\n');
 	if (t->have_mi)
 		printf("Mlocked      %8s   Unevictable %s (%s/meminfo)\n",
@@ -279,7 +300,9 @@ static void print_summary_json(struct out *main_out, const struct totals *t)
 	out_u64(&sum, ln, SCOL_PROCESSES, t->processes);
 	out_size(&sum, ln, SCOL_VMLCK, t->vmlck);
 	out_size(&sum, ln, SCOL_VMPIN, t->vmpin);
-	out_u64(&sum, ln, SCOL_UNREADABLE, t->unreadable);
+	/* Hidden processes cannot even be counted: not known. */
+	if (!hidden)
+		out_u64(&sum, ln, SCOL_UNREADABLE, t->unreadable);
 	if (t->have_mi) {
 		out_size(&sum, ln, SCOL_MLOCKED, t->mi.mlocked);
 		out_size(&sum, ln, SCOL_UNEVICTABLE, t->mi.unevictable);
@@ -341,7 +364,12 @@ static int check_bounds(const struct status_args *a, const struct row *rows, siz
 
 		if (r->err)
 			;
-		else if (a->have_min && r->st.vmlck < a->min) {
+		else if (a->have_min && !(r->st.have & PS_VMLCK)) {
+			msg_warnx("pid %d (%s) has no address space (a kernel thread, or a "
+				  "zombie): nothing locked, less than --min %s", r->pid, name,
+				  size_format(a->min, false, b1));
+			status = EXIT_REFUSED;
+		} else if (a->have_min && r->st.vmlck < a->min) {
 			size_format_apart(r->st.vmlck, a->min, b1, b2);
 			msg_warnx("pid %d (%s) has %s locked, less than --min %s", r->pid,
 				  name, b1, b2);
@@ -358,7 +386,10 @@ static int check_bounds(const struct status_args *a, const struct row *rows, siz
 
 static const char *read_error(int rc)
 {
-	return rc == -ESRCH ? "no such process" : strerror(-rc);
+	if (rc == -ESRCH)
+		return hidden ? "no such process, or hidden by /proc's hidepid" :
+		       "no such process";
+	return strerror(-rc);
 }
 
 static void map_row(struct out *out, const struct proc_map *m)
@@ -457,12 +488,21 @@ int cmd_status(int argc, char **argv)
 
 	cli_parse(&status_argp, argc, argv, 0, &a);
 	procfd = procfs_open_or_err();
+	rc = procfs_hidepid(procfd);
+	hidden = rc < 0 || (rc >= 2 && !caps_self_effective(CAP_SYS_PTRACE));
 	if (a.maps_pid)
 		return status_maps(procfd, &a);
 	out_init_or_err(&out, &a.out, status_cols, NCOLS, DEFAULT_COLS, "processes", "status");
 	if (a.npids) {
 		for (int i = 0; i < a.npids; i++) {
 			int pid = pid_arg_or_exit(a.pids[i]);
+			bool again = false;
+
+			/* A pid named twice is listed once. */
+			for (int j = 0; j < i && !again; j++)
+				again = pid_arg_or_exit(a.pids[j]) == pid;
+			if (again)
+				continue;
 
 			rc = add_row(procfd, pid, true, &a, &rows, &n, &cap, &t);
 			if (rc) {

@@ -67,10 +67,14 @@ static void component_with(const char *cg, const char *suffix, char *out, size_t
 }
 
 /* The container PID runs in, if any, into F->container. */
-static void container_facts(int procfd, const char *cg, const char *map,
-			    struct diag_facts *f)
+/*
+ * The container PID runs in, if any, into F->container: from its user
+ * namespace and its cgroup, which the runtime made.  A marker file such as
+ * /.dockerenv is no evidence: it is left in images and VMs that run no
+ * container runtime at all.
+ */
+static void container_facts(const char *cg, const char *map, struct diag_facts *f)
 {
-	char path[64];
 	const char *kind = NULL;
 
 	/* A user namespace comes first: there CAP_IPC_LOCK does not count,
@@ -79,12 +83,9 @@ static void container_facts(int procfd, const char *cg, const char *map,
 		kind = "user namespace";
 	else if (contains(cg, "kubepods"))
 		kind = "kubernetes";
-	else if (snprintf(path, sizeof(path), "%d/root/run/.containerenv", f->pid),
-		 faccessat(procfd, path, F_OK, 0) == 0 || contains(cg, "libpod"))
+	else if (contains(cg, "libpod"))
 		kind = "podman";
-	else if (snprintf(path, sizeof(path), "%d/root/.dockerenv", f->pid),
-		 faccessat(procfd, path, F_OK, 0) == 0 || contains(cg, "docker") ||
-		 contains(cg, "containerd"))
+	else if (contains(cg, "docker") || contains(cg, "containerd"))
 		kind = "docker";
 	if (kind)
 		snprintf(f->container, sizeof(f->container), "%s", kind);
@@ -103,7 +104,7 @@ static void origin_facts(int procfd, struct diag_facts *f)
 	procfs_read_file(procfd, path, &cg, NULL);
 	snprintf(path, sizeof(path), "%d/uid_map", f->pid);
 	procfs_read_file(procfd, path, &map, NULL);
-	container_facts(procfd, cg, map, f);
+	container_facts(cg, map, f);
 	if (contains(cg, ".service") && !contains(cg, "/user@"))
 		component_with(cg, ".service", f->unit, sizeof(f->unit));
 	if (strcmp(f->container, "user namespace") == 0 || (f->container[0] && !f->unit[0]))
@@ -138,6 +139,10 @@ int diag_gather(int procfd, int pid, struct diag_facts *f)
 	rc = rlimit_get(procfd, pid, &f->lim);
 	if (rc)
 		return rc;
+	/* A wrapper between the shell and memlock (prlimit) may have set
+	 * memlock's limit: then raising the shell's changes nothing. */
+	if (f->self && getppid() > 0)
+		f->have_shell_lim = rlimit_get(procfd, getppid(), &f->shell_lim) == 0;
 	f->have_caps = (f->self ? caps_self(procfd, &f->caps)
 			: caps_of_pid(procfd, f->pid, &f->caps)) == 0;
 	if (!f->have_caps)
@@ -189,12 +194,22 @@ static uint64_t pages_of(const struct diag_facts *f, uint64_t b)
 }
 
 /* Short names for sizes inside sentences (a few per sentence at most). */
+static bool exact_sizes;	/* --bytes, or figures that rounding would blur */
+
 static const char *sz(uint64_t v)
 {
 	static char ring[8][SIZE_BUFSZ];
 	static int i;
 
-	return limit_format(v, false, ring[i++ % 8]);
+	return limit_format(v, exact_sizes, ring[i++ % 8]);
+}
+
+/* Whether A and B, different, read the same as "8M"-style text. */
+static bool blurred(uint64_t a, uint64_t b)
+{
+	char x[SIZE_BUFSZ], y[SIZE_BUFSZ];
+
+	return a != b && strcmp(limit_format(a, false, x), limit_format(b, false, y)) == 0;
 }
 
 /* What the limit check counts before SIZE, for each mode. */
@@ -240,6 +255,10 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, bool 
 	    size_align_up(now, f->page_size, &held) != 0 ||
 	    size_add(held, asked, &r->charge) != 0)
 		r->charge = UINT64_MAX;
+	/* "VmLck 3M + 4K = 3M", "8M is over 8M": figures that rounding
+	 * blurs are written in bytes, in this check. */
+	if (blurred(now, r->charge) || blurred(r->charge, soft))
+		exact_sizes = true;
 	r->headroom_unlimited = can || soft == SIZE_UNLIMITED;
 	r->headroom = soft > now ? (soft - now) / f->page_size * f->page_size : 0;
 	if (!can && soft == 0) {
@@ -492,16 +511,31 @@ static void remedy_origin(const struct diag_facts *f, struct diag_report *r,
 
 static void remedy_limit(const struct diag_facts *f, struct diag_report *r)
 {
-	unsigned long long kb = (r->charge + 1023) / 1024;
-	bool room = f->lim.hard == SIZE_UNLIMITED || f->lim.hard >= r->charge;
+	/* What the limit must allow: the charge, or without a SIZE what is
+	 * held and one page more (a remedy that leaves the limit where it
+	 * is would help nothing). */
+	uint64_t need = r->has_size ? r->charge : r->charge + f->page_size;
+	unsigned long long kb = (need + 1023) / 1024;
+	bool wrapped = f->self && f->have_shell_lim &&
+		       (f->shell_lim.soft != f->lim.soft || f->shell_lim.hard != f->lim.hard);
+	/* Raising the soft limit to the hard one helps only when the hard
+	 * one is higher, and high enough. */
+	bool room = f->lim.hard > f->lim.soft &&
+		    (f->lim.hard == SIZE_UNLIMITED || f->lim.hard >= need);
 
 	if (r->mode == MODE_SHM && f->shm_stale)
 		remedy(r, "remove the locked System V segments nobody uses: 'ipcrm -m %d' "
 		       "(see 'ipcs -m')", f->shm_stale_id);
-	if (room && f->self)
+	if (wrapped)
+		remedy(r, "the limit (soft %s, hard %s) was set between this shell (soft %s, "
+		       "hard %s) and the program, by a wrapper such as prlimit: raise it "
+		       "there, to %s, or start the program without it", sz(f->lim.soft),
+		       sz(f->lim.hard), sz(f->shell_lim.soft), sz(f->shell_lim.hard),
+		       kb_text(kb));
+	if (room && f->self && !wrapped)
 		remedy(r, "raise the soft limit to the hard one (%s), which needs no "
 		       "privilege: 'memlock limit --raise' in this shell", sz(f->lim.hard));
-	else if (room)
+	else if (room && !f->self)
 		remedy(r, "raise its soft limit to the hard one (%s), which needs no "
 		       "privilege as its own user: 'memlock limit -p %d --raise'",
 		       sz(f->lim.hard), f->pid);
@@ -594,8 +628,9 @@ static void verdict(const struct diag_facts *f, struct diag_report *r)
 }
 
 void diag_evaluate(const struct diag_facts *f, enum diag_mode mode, bool has_size,
-		   uint64_t size, struct diag_report *r)
+		   uint64_t size, bool exact, struct diag_report *r)
 {
+	exact_sizes = exact;
 	bool can = caps_can_lock(&f->caps);
 
 	memset(r, 0, sizeof(*r));
@@ -605,6 +640,7 @@ void diag_evaluate(const struct diag_facts *f, enum diag_mode mode, bool has_siz
 	/* In the kernel's order: can_do_mlock() (EPERM), the limit (ENOMEM),
 	 * splitting the mapping (ENOMEM), faulting in (EAGAIN). */
 	check_limit(f, r, can);
+	exact_sizes = exact;
 	check_caps(f, r);
 	check_mode(f, r);
 	check_maps(f, r);

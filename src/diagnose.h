@@ -25,6 +25,8 @@ struct diag_facts {
 	uint32_t uid;
 	uint64_t page_size;
 	struct memlock_limit lim;
+	struct memlock_limit shell_lim;	/* self: the limit of the shell that ran memlock */
+	bool have_shell_lim;
 	struct proc_status st;
 	struct cap_state caps;
 	bool have_caps;
@@ -72,8 +74,9 @@ struct diag_report {
  * for a process with no address space (a kernel thread, a zombie). */
 int diag_gather(int procfd, int pid, struct diag_facts *f);
 
+/* EXACT: sizes in the sentences in bytes (--bytes). */
 void diag_evaluate(const struct diag_facts *f, enum diag_mode mode, bool has_size,
-		   uint64_t size, struct diag_report *r);
+		   uint64_t size, bool exact, struct diag_report *r);
 
 const char *diag_mode_name(enum diag_mode m);
 const char *diag_result_name(enum diag_result r);

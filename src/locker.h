@@ -30,6 +30,7 @@ struct region {
 	const char *step;	/* "open", "mmap", "mlock" ... when err */
 	bool locked;
 	bool released;		/* was locked, then let go after another failed */
+	bool skipped;		/* not tried: beyond what vm.max_map_count allows */
 };
 
 /*

@@ -41,6 +41,52 @@ int procfs_open_system(unsigned long *fstype)
 	return fd;
 }
 
+int procfs_parse_hidepid(const char *buf)
+{
+	static const struct { const char *word; int level; } words[] = {
+		{ "0", 0 }, { "off", 0 }, { "1", 1 }, { "noaccess", 1 },
+		{ "2", 2 }, { "invisible", 2 }, { "4", 4 }, { "ptraceable", 4 },
+	};
+	int level = 0;
+
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - TYPE SOURCE SUPEROPTS";
+	 * the last procfs mounted there is the one in sight. */
+	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *p = l, *sep, *opt;
+		size_t n = strcspn(l, "\n");
+
+		for (int f = 0; f < 4 && p < l + n; f++)
+			p += strcspn(p, " \n") + 1;
+		if (p >= l + n || strncmp(p, PROCFS_ROOT " ", strlen(PROCFS_ROOT) + 1) != 0)
+			continue;
+		sep = strstr(p, " - proc ");
+		if (!sep || sep > l + n)
+			continue;
+		level = 0;
+		opt = strstr(sep, "hidepid=");
+		if (!opt || opt > l + n)
+			continue;
+		opt += 8;
+		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+			if (strncmp(opt, words[w].word, strlen(words[w].word)) == 0 &&
+			    strchr(", \n", opt[strlen(words[w].word)]))
+				level = words[w].level;
+	}
+	return level;
+}
+
+int procfs_hidepid(int procfd)
+{
+	char *buf;
+	int rc = procfs_read_file(procfd, "self/mountinfo", &buf, NULL);
+
+	if (rc)
+		return rc;
+	rc = procfs_parse_hidepid(buf);
+	free(buf);
+	return rc;
+}
+
 const char *procfs_fs_name(unsigned long magic)
 {
 	static const struct { unsigned long magic; const char *name; } names[] = {

@@ -68,6 +68,15 @@ int procfs_open(const char *root);
  */
 int procfs_open_system(unsigned long *fstype);
 
+/*
+ * The hidepid= of the procfs mounted at PROCFS_ROOT, from self/mountinfo
+ * below PROCFD: 0 (every process visible), 1 (noaccess), 2 (invisible) or
+ * 4 (ptraceable); -errno when it cannot be read.  With 2 or 4, processes
+ * the reader may not trace are not even listed.
+ */
+int procfs_hidepid(int procfd);
+int procfs_parse_hidepid(const char *mountinfo);
+
 /* The name of a filesystem magic number ("tmpfs"), or NULL. */
 const char *procfs_fs_name(unsigned long magic);
 

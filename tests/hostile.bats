@@ -513,7 +513,7 @@ ck_help_env() {
 @test "RLIMIT_AS and RLIMIT_NPROC: the kernel's refusal is exit 1" {
 	if [ -z "${MEMLOCK_SANITIZED:-}" ]; then
 		ck 1 prlimit --as=40000000 :: lock -t 0 --anon 64M
-		err_has "cannot lock 'anonymous' (64M)"
+		err_has "cannot lock 64M of anonymous memory"
 	fi
 	# fork() refused for -d: the kernel refused, nothing is held.  (LeakSanitizer
 	# cannot start its tracer under such a limit either: off for this one.)
