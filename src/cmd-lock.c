@@ -233,12 +233,11 @@ static void collect(struct lock_run *run)
 		return;
 	}
 	for (int i = 0; i < a->nfiles; i++) {
-		struct stat st;
-		bool dir = a->recursive && stat(a->files[i], &st) == 0 && S_ISDIR(st.st_mode);
 		size_t problems = run->problems;
+		bool dir;
 
 		if (targets_add_path(&run->t, a->files[i], a->range_off, a->range_len,
-				     a->recursive, &found) != 0)
+				     a->recursive, &dir, &found) != 0)
 			msg_errx(EXIT_UNKNOWN, "out of memory");
 		/* Nothing to lock is bad input, as for an empty file (unless
 		 * what is under it could not be read, which was said). */

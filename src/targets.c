@@ -160,17 +160,20 @@ static int walk(struct targets *t, const char *dir, size_t *found)
 }
 
 int targets_add_path(struct targets *t, const char *path, uint64_t offset,
-		     uint64_t len, bool recursive, size_t *found)
+		     uint64_t len, bool recursive, bool *walked, size_t *found)
 {
 	struct stat st;
 
 	*found = 0;
+	*walked = false;
 	if (stat(path, &st) != 0) {
 		t->problem(t->ctx, path, -errno, 0);
 		return 0;
 	}
-	if (S_ISDIR(st.st_mode) && recursive)
+	if (S_ISDIR(st.st_mode) && recursive) {
+		*walked = true;
 		return walk(t, path, found);
+	}
 	return add_file(t, path, &st, offset, len);
 }
 

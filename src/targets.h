@@ -32,11 +32,11 @@ struct targets {
  * Adds PATH, or [OFFSET, OFFSET + LEN) of it (LEN 0: all).  A directory
  * with RECURSIVE adds every non-empty regular file below it (links not
  * followed), in name order.  Returns 0, or -ENOMEM.  Problems go to the
- * callback; *FOUND counts the files found below a directory (a file that
- * was there already included).
+ * callback; *WALKED says whether PATH was a directory walked, and *FOUND
+ * counts the files found below it (a file that was there already included).
  */
 int targets_add_path(struct targets *t, const char *path, uint64_t offset,
-		     uint64_t len, bool recursive, size_t *found);
+		     uint64_t len, bool recursive, bool *walked, size_t *found);
 
 /* Adds SIZE bytes of anonymous memory; -ERANGE past 2^64 in pages. */
 int targets_add_anon(struct targets *t, uint64_t size);
