@@ -488,6 +488,9 @@ int procfs_parse_meminfo(const char *buf, struct meminfo *mi)
 		{ "MemAvailable:", 13, offsetof(struct meminfo, available), MI_AVAILABLE },
 		{ "Mlocked:", 8, offsetof(struct meminfo, mlocked), MI_MLOCKED },
 		{ "Unevictable:", 12, offsetof(struct meminfo, unevictable), MI_UNEVICTABLE },
+		{ "SwapTotal:", 10, offsetof(struct meminfo, swap_total), MI_SWAP },
+		{ "CommitLimit:", 12, offsetof(struct meminfo, commit_limit), MI_COMMIT },
+		{ "Committed_AS:", 13, offsetof(struct meminfo, committed), MI_COMMITTED },
 	};
 
 	memset(mi, 0, sizeof(*mi));

@@ -45,9 +45,13 @@ struct proc_map {
 
 struct meminfo {
 	uint64_t total, available, mlocked, unevictable;	/* bytes */
+	uint64_t swap_total, commit_limit, committed;		/* bytes */
 	unsigned have;		/* MI_* bits */
 };
-enum { MI_TOTAL = 1, MI_AVAILABLE = 2, MI_MLOCKED = 4, MI_UNEVICTABLE = 8 };
+enum {
+	MI_TOTAL = 1, MI_AVAILABLE = 2, MI_MLOCKED = 4, MI_UNEVICTABLE = 8,
+	MI_SWAP = 16, MI_COMMIT = 32, MI_COMMITTED = 64,
+};
 
 struct shm_seg {
 	int shmid;

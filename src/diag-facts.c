@@ -1,0 +1,360 @@
+/*
+ * doctor's gathering: the target's limits, capabilities, counters and
+ * memory, and the per-user counters the kernel keeps but shows in no single
+ * file.  Everything is read through PROCFD, so a fixture tree can stand in.
+ */
+#define _GNU_SOURCE
+#include "diag-internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The inode of /proc/PID/ns/NAME (PID 0: memlock), or 0. */
+static uint64_t ns_ino(int procfd, int pid, const char *name)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "%d/ns/%s", pid, name);
+	else
+		snprintf(path, sizeof(path), "self/ns/%s", name);
+	return fstatat(procfd, path, &st, 0) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/*
+ * /proc/sysvipc/shm lists the IPC namespace of whoever opens it
+ * (ipc/util.c sysvipc_proc_open()).  For a target in another one, a child
+ * joins it (root only) and passes the text back.
+ */
+static int read_shm_of(int procfd, int pid, bool other_ns, char **buf)
+{
+	char path[64], *text = NULL;
+	int fds[2], nsfd, status;
+	size_t len = 0, cap = 0;
+	ssize_t got;
+	pid_t child;
+
+	if (!other_ns)
+		return procfs_read_file(procfd, "sysvipc/shm", buf, NULL);
+	snprintf(path, sizeof(path), "%d/ns/ipc", pid);
+	nsfd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -errno;
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		close(nsfd);
+		return -errno;
+	}
+	child = fork();
+	if (child == 0) {
+		char *b;
+		size_t n;
+
+		if (setns(nsfd, CLONE_NEWIPC) != 0 ||
+		    procfs_read_file(procfd, "sysvipc/shm", &b, &n) != 0)
+			_exit(1);
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(fds[1], b + off, n - off);
+
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(nsfd);
+	close(fds[1]);
+	if (child < 0) {
+		close(fds[0]);
+		return -EAGAIN;
+	}
+	do {
+		if (len + 4096 + 1 > cap) {
+			char *nt = realloc(text, cap = cap * 2 + 8192);
+
+			if (!nt)
+				break;
+			text = nt;
+		}
+		got = read(fds[0], text + len, cap - len - 1);
+		if (got > 0)
+			len += (size_t)got;
+	} while (got > 0 || (got < 0 && errno == EINTR));
+	close(fds[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!text || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		free(text);
+		return -EPERM;
+	}
+	text[len] = '\0';
+	*buf = text;
+	return 0;
+}
+
+static void shm_facts(int procfd, struct diag_facts *f)
+{
+	struct diag_user *u = &f->user;
+	struct shm_seg *segs;
+	char *text;
+	size_t n;
+
+	u->shm_stale_id = -1;
+	u->shm_other_ns = procfd >= 0 && ns_ino(procfd, f->pid, "ipc") !=
+			  ns_ino(procfd, 0, "ipc");
+	if (read_shm_of(procfd, f->pid, u->shm_other_ns, &text) != 0)
+		return;
+	if (procfs_parse_shm(text, &segs, &n) != 0) {
+		free(text);
+		return;
+	}
+	free(text);
+	u->have_shm = true;
+	for (size_t i = 0; i < n; i++) {
+		/* The kernel charges the user who locked (ucounts of the
+		 * caller of shmctl); /proc shows owner and creator, the only
+		 * users allowed to lock without CAP_IPC_LOCK. */
+		if (!(segs[i].perms & SHM_LOCKED_BIT) ||
+		    (segs[i].uid != f->uid && segs[i].cuid != f->uid))
+			continue;
+		u->shm_locked += segs[i].size;
+		u->shm_segs++;
+		if (segs[i].nattch == 0) {
+			u->shm_stale++;
+			u->shm_stale_id = segs[i].shmid;
+		}
+	}
+	free(segs);
+}
+
+/* io_uring's ring memory for an instance: struct io_rings (with its CQEs
+ * and the SQ index array) and the SQE array, in whole pages each
+ * (io_uring/io_uring.c rings_size(), io_allocate_scq_urings()). */
+static uint64_t uring_ring_bytes(const struct diag_facts *f, uint64_t sq, uint64_t cq)
+{
+	uint64_t ps = f->page_size;
+	uint64_t rings = 256 + cq * 16 + sq * 4, sqes = sq * 64;
+
+	return (rings + ps - 1) / ps * ps + (sqes + ps - 1) / ps * ps;
+}
+
+/*
+ * One io_uring descriptor's fdinfo (io_uring/fdinfo.c io_uring_show_fdinfo()):
+ * "SqEntries:", "CqEntries:", "UserBufs:\tN" then one "%5u: 0x%llx/%u" line
+ * a buffer.  Buffers are charged by the pages they touch.
+ */
+static void uring_fdinfo(const struct diag_facts *f, const char *text, uint64_t *bufs,
+			 uint64_t *rings)
+{
+	uint64_t sq = 0, cq = 0, ps = f->page_size;
+	bool in_bufs = false;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		unsigned long long addr, len, v;
+		unsigned idx;
+
+		if (sscanf(l, "SqEntries: %llu", &v) == 1)
+			sq = v;
+		else if (sscanf(l, "CqEntries: %llu", &v) == 1)
+			cq = v;
+		else if (strncmp(l, "UserBufs:", 9) == 0)
+			in_bufs = true;
+		else if (in_bufs && sscanf(l, " %u: 0x%llx/%llu", &idx, &addr, &len) == 3)
+			*bufs += (((addr + len + ps - 1) / ps) - addr / ps) * ps;
+		else if (in_bufs && !strchr(" 0123456789", *l))
+			in_bufs = false;
+	}
+	if (sq || cq)
+		*rings += uring_ring_bytes(f, sq, cq);
+}
+
+/* Every io_uring instance of every process of F's user: its registered
+ * buffers and rings, charged to the user_struct that no file shows. */
+static void uring_facts(int procfd, struct diag_facts *f)
+{
+	struct diag_user *u = &f->user;
+	int *pids;
+	size_t n;
+
+	if (procfs_list_pids(procfd, &pids, &n) != 0)
+		return;
+	u->have_uring = true;
+	for (size_t i = 0; i < n; i++) {
+		struct proc_status st;
+		char path[64];
+		struct dirent *e;
+		int dfd;
+		DIR *d;
+
+		if (procfs_read_status(procfd, pids[i], &st) != 0 || !(st.have & PS_UID) ||
+		    st.uid != f->uid || !(st.have & PS_VMSIZE))
+			continue;
+		u->uring_procs++;
+		snprintf(path, sizeof(path), "%d/fd", pids[i]);
+		dfd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		d = dfd >= 0 ? fdopendir(dfd) : NULL;
+		if (!d) {
+			if (dfd >= 0)
+				close(dfd);
+			if (errno != ENOENT)
+				u->uring_hidden++;
+			continue;
+		}
+		while ((e = readdir(d))) {
+			char link[64], info[300], *text;
+			ssize_t len;
+
+			if (e->d_name[0] == '.')
+				continue;
+			len = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+			if (len < 0)
+				continue;
+			link[len] = '\0';
+			if (strcmp(link, "anon_inode:[io_uring]") != 0)
+				continue;
+			u->uring_rings++;
+			snprintf(info, sizeof(info), "%d/fdinfo/%s", pids[i], e->d_name);
+			if (procfs_read_file(procfd, info, &text, NULL) != 0) {
+				u->uring_hidden++;
+				continue;
+			}
+			uring_fdinfo(f, text, &u->uring_bufs, &u->uring_ring_bytes);
+			free(text);
+		}
+		closedir(d);
+	}
+	free(pids);
+}
+
+/* CAP_IPC_LOCK as shmctl_do_lock() asks: ns_capable() in the user
+ * namespace that owns the target's IPC namespace. */
+static bool ipcns_capable(int procfd, const struct diag_facts *f)
+{
+	char path[64];
+	struct stat st;
+	int nsfd, owner;
+	bool same = false;
+
+	if (!f->caps.ipc_lock.effective)
+		return false;
+	if (!f->caps.userns)
+		return true;	/* the initial namespace is everyone's ancestor */
+	snprintf(path, sizeof(path), "%d/ns/ipc", f->pid);
+	nsfd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return false;
+	owner = ioctl(nsfd, NS_GET_USERNS);
+	close(nsfd);
+	if (owner >= 0 && fstat(owner, &st) == 0)
+		same = (uint64_t)st.st_ino == ns_ino(procfd, f->pid, "user");
+	if (owner >= 0)
+		close(owner);
+	return same;
+}
+
+/* The container F runs in, if any: from its user namespace and its
+ * cgroup, which the runtime made.  A marker file such as /.dockerenv is
+ * no evidence: it is left in images and VMs that run no runtime at all. */
+static void container_facts(int procfd, struct diag_facts *f)
+{
+	char path[64], *cg = NULL;
+	const char *kind = NULL;
+
+	snprintf(path, sizeof(path), "%d/cgroup", f->pid);
+	procfs_read_file(procfd, path, &cg, NULL);
+	/* A user namespace comes first: there CAP_IPC_LOCK does not count,
+	 * whoever made the namespace. */
+	if (f->caps.userns)
+		kind = "user namespace";
+	else if (cg && strstr(cg, "kubepods"))
+		kind = "kubernetes";
+	else if (cg && strstr(cg, "libpod"))
+		kind = "podman";
+	else if (cg && (strstr(cg, "/docker") || strstr(cg, "docker-")))
+		kind = "docker";
+	if (kind)
+		snprintf(f->container, sizeof(f->container), "%s", kind);
+	free(cg);
+}
+
+static void kernel_facts(int procfd, struct diag_facts *f)
+{
+	struct utsname u;
+
+	if (uname(&u) == 0) {
+		snprintf(f->kernel, sizeof(f->kernel), "%s", u.release);
+		if (sscanf(u.release, "%d.%d", &f->kmajor, &f->kminor) != 2)
+			f->kmajor = f->kminor = 0;
+	}
+	f->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (procfs_read_sysctl(procfd, "sys/kernel/perf_event_mlock_kb", &f->perf_mlock_kb) == 0) {
+		char *text;
+
+		/* perf_event_paranoid may be negative: read as text. */
+		if (procfs_read_file(procfd, "sys/kernel/perf_event_paranoid", &text, NULL) == 0) {
+			long long p;
+
+			if (sscanf(text, "%lld", &p) == 1) {
+				f->perf_paranoid = p;
+				f->have_perf = true;
+			}
+			free(text);
+		}
+	}
+	f->have_overcommit = procfs_read_sysctl(procfd, "sys/vm/overcommit_memory",
+						&f->overcommit) == 0;
+}
+
+int diag_gather(int procfd, int pid, struct diag_facts *f)
+{
+	struct diag_roots roots = { .procfd = procfd, .etc = "/etc" };
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->self = pid == 0;
+	f->pid = pid ? pid : getpid();
+	f->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	rc = procfs_read_status(procfd, f->pid, &f->st);
+	if (rc)
+		return rc;
+	snprintf(f->name, sizeof(f->name), "%s", f->st.name);
+	f->uid = f->st.uid;
+	/* No Vm* lines: a kernel thread, or a zombie; no memory to lock. */
+	if (!(f->st.have & PS_VMSIZE))
+		return -EFAULT;
+	rc = rlimit_get(procfd, pid, &f->lim);
+	if (rc)
+		return rc;
+	/* A wrapper between the shell and memlock (prlimit) may have set
+	 * memlock's limit: then raising the shell's changes nothing. */
+	if (f->self && getppid() > 0)
+		f->have_shell_lim = rlimit_get(procfd, getppid(), &f->shell_lim) == 0;
+	f->have_caps = (f->self ? caps_self(procfd, &f->caps)
+			: caps_of_pid(procfd, f->pid, &f->caps)) == 0;
+	if (!f->have_caps)
+		caps_from_masks(f->st.cap_eff, f->st.cap_prm, f->st.cap_bnd, &f->caps);
+	f->ipcns_cap = ipcns_capable(procfd, f);
+	if (procfs_count_maps(procfd, f->pid, &f->map_count) != 0)
+		f->maps_unread = "maps";
+	else if (procfs_read_sysctl(procfd, "sys/vm/max_map_count", &f->max_map_count) != 0)
+		f->maps_unread = "sys/vm/max_map_count";
+	f->have_maps = !f->maps_unread;
+	shm_facts(procfd, f);
+	uring_facts(procfd, f);
+	memguard_read(procfd, f->pid, &f->mem);
+	kernel_facts(procfd, f);
+	container_facts(procfd, f);
+	diag_provenance(&roots, f->pid, f);
+	return 0;
+}
