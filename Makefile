@@ -38,7 +38,12 @@ CMD_SRCS := src/cmd-pages.c src/cmd-status.c src/cmd-limit.c src/cmd-doctor.c sr
 SRCS := src/memlock.c $(CMD_SRCS) $(LIB_SRCS)
 OBJS := $(SRCS:.c=.o)
 HDRS := $(wildcard src/*.h)
-TEST_PROGS := tests/size-test tests/procfs-test tests/helpers/mlock-probe tests/helpers/lock-helper
+TEST_PROGS := tests/size-test tests/procfs-test tests/diag-test tests/helpers/mlock-probe \
+	tests/helpers/lock-helper tests/helpers/lock-truth
+# doctor's engine without the commands, for tests/diag-test.c.
+DIAG_SRCS := src/size.c src/msg.c src/procfs.c src/caps.c src/rlimit.c src/memguard.c \
+	src/diag-modes.c src/diag-facts.c src/diag-origin.c src/diag-checks.c src/diag-remedy.c \
+	src/diag-probe.c
 
 .PHONY: all check install uninstall clean deps bench sanitize valgrind fuzz
 
@@ -65,8 +70,11 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 memlock-san: $(SRCS) $(HDRS)
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(SAN_FLAGS) -o $@ $(SRCS) $(LDLIBS)
 
-sanitize: memlock-san $(TEST_PROGS)
-	MEMLOCK=$(CURDIR)/memlock-san MEMLOCK_SANITIZED=1 \
+tests/diag-test-san: tests/diag-test.c $(DIAG_SRCS) $(HDRS)
+	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(SAN_FLAGS) -Isrc -o $@ tests/diag-test.c $(DIAG_SRCS) $(LDLIBS)
+
+sanitize: memlock-san tests/diag-test-san $(TEST_PROGS)
+	MEMLOCK=$(CURDIR)/memlock-san MEMLOCK_SANITIZED=1 DIAG_TEST=$(CURDIR)/tests/diag-test-san \
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=99 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99 tests/run.sh $(CHECK_SUITES)
 
@@ -95,10 +103,13 @@ uninstall:
 	      $(DESTDIR)$(FISHCOMPDIR)/memlock.fish
 
 clean:
-	rm -f memlock memlock-san $(OBJS) $(TEST_PROGS)
+	rm -f memlock memlock-san tests/diag-test-san $(OBJS) $(TEST_PROGS)
 
 tests/procfs-test: tests/procfs-test.c src/procfs.o src/size.o src/procfs.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/procfs-test.c src/procfs.o src/size.o
+
+tests/diag-test: tests/diag-test.c $(DIAG_SRCS:.c=.o) $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ tests/diag-test.c $(DIAG_SRCS:.c=.o) $(LDLIBS)
 
 tests/helpers/%: tests/helpers/%.c
 	$(CC) $(CFLAGS) -o $@ $< -lcap

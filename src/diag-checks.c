@@ -177,8 +177,8 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, const
 	if (!can && soft == 0 && m->zero) {
 		diag_check(r, name, DIAG_FAIL, "the soft RLIMIT_MEMLOCK is 0 and CAP_IPC_LOCK is "
 			   "not effective%s: %s fails with %s", r->mode == MODE_SHM ?
-			   " in the IPC namespace's owner" : "", m->call,
-			   diag_errno_name(-m->zero));
+			   " in the IPC namespace's owner" : "", m->counter == CNT_USER_SHM ?
+			   m->call : "any lock", diag_errno_name(-m->zero));
 		r->err = -m->zero;
 		r->limit_failed = true;
 	} else if (r->mode == MODE_SHM && soft == 0 && !f->ipcns_cap) {
@@ -198,13 +198,14 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, const
 			   diag_sz(allowance * f->page_size), diag_sz(soft));
 	} else if (!r->has_size && r->headroom == 0) {
 		diag_check(r, name, DIAG_FAIL, "soft %s, hard %s; %s %s: nothing more can be "
-			   "charged, %s fails with %s", diag_sz(soft), diag_sz(hard), what,
-			   diag_sz(now), m->call, diag_errno_name(-m->over));
+			   "%s, %s fails with %s", diag_sz(soft), diag_sz(hard), what,
+			   diag_sz(now), m->verb, m->call, diag_errno_name(-m->over));
 		r->err = -m->over;
 		r->limit_failed = true;
 	} else if (!r->has_size) {
-		diag_check(r, name, DIAG_INFO, "soft %s, hard %s; %s %s: %s more can be charged",
-			   diag_sz(soft), diag_sz(hard), what, diag_sz(now), diag_sz(r->headroom));
+		diag_check(r, name, DIAG_INFO, "soft %s, hard %s; %s %s: %s more can be %s",
+			   diag_sz(soft), diag_sz(hard), what, diag_sz(now), diag_sz(r->headroom),
+			   m->verb);
 	} else if (r->charge / f->page_size > soft / f->page_size) {
 		diag_check(r, name, DIAG_FAIL, "%s %s + %s = %s is over the soft RLIMIT_MEMLOCK "
 			   "%s: %s", what, diag_sz(now),
@@ -260,8 +261,10 @@ static void check_rule(const struct diag_facts *f, struct diag_report *r, const 
 	const struct diag_mode_info *m = &diag_modes[r->mode];
 
 	if (r->mode == MODE_MLOCKALL)
-		diag_check(r, name, DIAG_INFO, "%s; VmSize %s, resident %s", m->rule,
-			   diag_sz(f->st.vmsize), diag_sz(f->st.vmrss));
+		diag_check(r, name, DIAG_INFO, "MCL_CURRENT charges the whole virtual size, "
+			   "VmSize %s, not the resident %s (mm/mlock.c mlockall(): total_vm "
+			   "against the soft limit; it splits no mapping)", diag_sz(f->st.vmsize),
+			   diag_sz(f->st.vmrss));
 	else if (r->mode == MODE_PERF && f->have_perf)
 		diag_check(r, name, DIAG_INFO, "%s; here %llu KiB x %ld CPUs, paranoid %lld",
 			   m->rule, (unsigned long long)f->perf_mlock_kb, f->ncpus,
@@ -487,9 +490,9 @@ static void verdict(const struct diag_facts *f, struct diag_report *r)
 			break;
 		}
 	if (r->err && !r->has_size && r->limit_failed)
-		snprintf(r->verdict, sizeof(r->verdict), "headroom: %s more can be charged in %s: "
-			 "%s returns %s", diag_sz(r->headroom), diag_who(f), call,
-			 diag_errno_name(r->err));
+		snprintf(r->verdict, sizeof(r->verdict), "headroom: %s more can be %s in %s: "
+			 "%s returns %s", diag_sz(r->headroom), diag_modes[r->mode].verb,
+			 diag_who(f), call, diag_errno_name(r->err));
 	else if (r->oom)
 		snprintf(r->verdict, sizeof(r->verdict), "would fail: the memory cgroup's OOM "
 			 "killer ends %s during %s (or it returns EAGAIN): %s", diag_who(f),
@@ -519,8 +522,8 @@ static void verdict(const struct diag_facts *f, struct diag_report *r)
 			 f->lim.soft == SIZE_UNLIMITED ? "RLIMIT_MEMLOCK is unlimited" :
 			 "CAP_IPC_LOCK");
 	else
-		snprintf(r->verdict, sizeof(r->verdict), "headroom: %s more can be charged in %s",
-			 diag_sz(r->headroom), diag_who(f));
+		snprintf(r->verdict, sizeof(r->verdict), "headroom: %s more can be %s in %s",
+			 diag_sz(r->headroom), diag_modes[r->mode].verb, diag_who(f));
 }
 
 void diag_evaluate(const struct diag_facts *f, enum diag_mode mode, bool has_size,

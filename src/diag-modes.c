@@ -17,6 +17,7 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	 * (mm/vma.c __split_vma(): ENOMEM at vm.max_map_count). */
 	[MODE_MLOCK] = {
 		.name = "mlock", .call = "mlock()", .what = "VmLck",
+		.verb = "locked",
 		.counter = CNT_LOCKED_VM, .over = ENOMEM, .zero = EPERM,
 		.splits = true, .faults = true,
 		.rule = "mm/mlock.c do_mlock(): VmLck plus the page-aligned length must "
@@ -26,6 +27,7 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	/* The same charge; the pages come in on first touch. */
 	[MODE_ONFAULT] = {
 		.name = "onfault", .call = "mlock2(MLOCK_ONFAULT)", .what = "VmLck",
+		.verb = "locked",
 		.counter = CNT_LOCKED_VM, .over = ENOMEM, .zero = EPERM,
 		.splits = true,
 		.rule = "mm/mlock.c do_mlock() with MLOCK_ONFAULT: charged like mlock() "
@@ -36,6 +38,7 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	 * on whole VMAs and splits none. */
 	[MODE_MLOCKALL] = {
 		.name = "mlockall", .call = "mlockall(MCL_CURRENT)", .what = "VmSize",
+		.verb = "locked",
 		.counter = CNT_TOTAL_VM, .over = ENOMEM, .zero = EPERM,
 		.faults = true,
 		.rule = "mm/mlock.c mlockall(): MCL_CURRENT compares the whole virtual "
@@ -47,6 +50,7 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	 * same way (mm->def_flags). */
 	[MODE_MMAP_LOCKED] = {
 		.name = "mmap-locked", .call = "mmap(MAP_LOCKED)", .what = "VmLck",
+		.verb = "locked",
 		.counter = CNT_LOCKED_VM, .over = EAGAIN, .zero = EPERM,
 		.maps = true, .faults = true,
 		.rule = "mm/mmap.c do_mmap() and mlock_future_ok(): a MAP_LOCKED mapping, "
@@ -60,6 +64,7 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	 * namespace since 5.14) over the limit: ENOMEM. */
 	[MODE_SHM] = {
 		.name = "shm", .call = "shmctl(SHM_LOCK)", .what = "this user's SHM_LOCK segments",
+		.verb = "locked",
 		.counter = CNT_USER_SHM, .over = ENOMEM, .zero = EPERM, .per_user = true,
 		.rule = "ipc/shm.c shmctl_do_lock() and mm/mlock.c user_shm_lock(): charged "
 			"to the user who locks, per user namespace (ucounts), not to the "
@@ -73,7 +78,8 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	 * only without it).  io_account_mem() adds pinned_vm, unchecked. */
 	[MODE_IO_URING] = {
 		.name = "io_uring", .call = "io_uring_register(IORING_REGISTER_BUFFERS)",
-		.what = "this user's io_uring memory", .counter = CNT_USER_LOCKED,
+		.what = "this user's io_uring memory", .verb = "registered",
+		.counter = CNT_USER_LOCKED,
 		.over = ENOMEM, .zero = 0, .per_user = true, .faults = true,
 		.rule = "io_uring/rsrc.c __io_account_mem(): registered buffers (a huge "
 			"page charged whole) and, since 6.13, the rings themselves are "
@@ -85,6 +91,7 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	 * over the limit without capable(CAP_IPC_LOCK): ENOMEM. */
 	[MODE_RDMA] = {
 		.name = "rdma", .call = "ibv_reg_mr()", .what = "VmPin",
+		.verb = "registered",
 		.counter = CNT_PINNED_VM, .over = ENOMEM, .zero = 0, .faults = true,
 		.rule = "drivers/infiniband/core/umem.c ib_umem_get(): a memory region's "
 			"pages are added to the process's pinned memory (VmPin) and checked "
@@ -95,6 +102,7 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	 * dma->lock_cap (capable(CAP_IPC_LOCK) at VFIO_IOMMU_MAP_DMA). */
 	[MODE_VFIO] = {
 		.name = "vfio", .call = "ioctl(VFIO_IOMMU_MAP_DMA)", .what = "VmLck",
+		.verb = "mapped for DMA",
 		.counter = CNT_LOCKED_VM, .over = ENOMEM, .zero = 0, .faults = true,
 		.rule = "drivers/vfio/vfio_iommu_type1.c vfio_lock_acct(), mm/util.c "
 			"__account_locked_vm(): DMA-mapped pages are added to VmLck and "
@@ -107,6 +115,7 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	 * -1 without capable(CAP_IPC_LOCK): EPERM. */
 	[MODE_PERF] = {
 		.name = "perf", .call = "mmap(perf_event ring)", .what = "VmPin",
+		.verb = "mapped",
 		.counter = CNT_PINNED_VM, .over = EPERM, .zero = 0, .per_user = true,
 		.maps = true,
 		.rule = "kernel/events/core.c perf_mmap(): each user may map "
@@ -120,6 +129,7 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 	 * cgroup (commit "bpf: eliminate rlimit-based memory accounting"). */
 	[MODE_BPF] = {
 		.name = "bpf", .call = "bpf(BPF_MAP_CREATE)", .what = "this user's locked memory",
+		.verb = "allocated",
 		.counter = CNT_USER_LOCKED, .over = EPERM, .zero = 0, .per_user = true,
 		.rule = "kernel/bpf/syscall.c: before 5.11 bpf_charge_memlock() adds map "
 			"memory to the user's locked memory and checks the soft limit with "

@@ -497,8 +497,12 @@ void diag_provenance(const struct diag_roots *roots, int pid, struct diag_facts 
 			evidence(p, "pid %d (%s), a container runtime, is %s", p->link[i].pid, rt,
 				 i == p->set_at ? "where it changed" : "an ancestor");
 	}
-	if (!rt && (rt = cgroup_runtime(cg)))
-		evidence(p, "cgroup %s is named by a container runtime (%s)", cg, rt);
+	if (cgroup_runtime(cg)) {
+		evidence(p, "cgroup %s is named by a container runtime (%s)", cg,
+			 cgroup_runtime(cg));
+		if (!rt)
+			rt = cgroup_runtime(cg);
+	}
 	if (rt) {
 		p->origin = ORIGIN_CONTAINER;
 		snprintf(p->runtime, sizeof(p->runtime), "%s", rt);

@@ -97,11 +97,16 @@ static void remedy_container(const struct diag_facts *f, struct diag_report *r,
 		diag_remedy(r, "the limit comes from the container (podman): start it with "
 			    "'--ulimit memlock=%llu:%llu', or set default_ulimits in "
 			    "containers.conf", b, b);
+	else if (strncmp(rt, "containerd", 10) == 0)
+		diag_remedy(r, "the limit comes from the container runtime (%s): a container "
+			    "gets containerd's own limit unless its spec sets one, so give "
+			    "containerd.service 'LimitMEMLOCK=%s' (or infinity), or start the "
+			    "container with '--ulimit memlock=%llu:%llu' (nerdctl)", rt,
+			    diag_kb_text(kb), b, b);
 	else
 		diag_remedy(r, "the limit comes from the container runtime (%s): start the "
-			    "container with '--ulimit memlock=%llu:%llu' (docker, podman, nerdctl) "
-			    "or give the runtime's unit 'LimitMEMLOCK=%s'", rt, b, b,
-			    diag_kb_text(kb));
+			    "container with '--ulimit memlock=%llu:%llu', or give the runtime's "
+			    "unit 'LimitMEMLOCK=%s'", rt, b, b, diag_kb_text(kb));
 }
 
 static void remedy_session(const struct diag_facts *f, struct diag_report *r,
@@ -148,11 +153,9 @@ static void remedy_changed_at(const struct diag_facts *f, struct diag_report *r,
 	else
 		diag_remedy(r, "the limit was set at the exec of pid %d (%s) or later: start it "
 			    "without the wrapper that lowered it (its parent pid %d (%s) has soft "
-			    "%s, hard %s), or with 'memlock limit --set %s -- PROGRAM'; if "
-			    "`prlimit --pid` lowered it, 'memlock limit -p %d --set %s' as root "
-			    "(a higher hard limit needs CAP_SYS_RESOURCE)", c->pid, c->name, up->pid,
-			    up->name, diag_sz(up->lim.soft), diag_sz(up->lim.hard),
-			    diag_kb_text(kb), c->pid, diag_kb_text(kb));
+			    "%s, hard %s), or with 'memlock limit --set %s -- PROGRAM'", c->pid,
+			    c->name, up->pid, up->name, diag_sz(up->lim.soft),
+			    diag_sz(up->lim.hard), diag_kb_text(kb));
 }
 
 /* The lasting fix, where the limit was set. */
@@ -263,20 +266,33 @@ static void remedy_limit(const struct diag_facts *f, struct diag_report *r)
 	 * one is higher, and high enough. */
 	bool room = f->lim.hard > f->lim.soft &&
 		    (f->lim.hard == SIZE_UNLIMITED || f->lim.hard >= need);
-	bool wrapped_self = f->self && f->prov.set_at == 0;
+	const struct diag_provenance *p = &f->prov;
+	bool wrapped_self = f->self && p->set_at == 0;
+	/* The quick fix acts on the very layer that set the limit when that
+	 * is the process itself (a wrapper at its exec, `prlimit --pid`), or
+	 * the shell this doctor runs from: then it comes first. */
+	bool quick_first = room && ((!f->self && p->set_at == 0 && p->origin == ORIGIN_WRAPPER) ||
+				    (f->self && p->set_at == 1 && p->origin == ORIGIN_SHELL));
 
-	remedy_origin(f, r, kb);
-	if (room && f->self && !wrapped_self && f->prov.origin != ORIGIN_SHELL)
-		diag_remedy(r, "or now: raise the soft limit to the hard one (%s), which needs "
-			    "no privilege: 'memlock limit --raise' in this shell", diag_sz(f->lim.hard));
+	if (!quick_first)
+		remedy_origin(f, r, kb);
+	if (room && f->self && !wrapped_self)
+		diag_remedy(r, "%sraise the soft limit to the hard one (%s), which needs no "
+			    "privilege: 'memlock limit --raise' in this shell",
+			    quick_first ? "" : "or now: ", diag_sz(f->lim.hard));
 	else if (room && !f->self)
-		diag_remedy(r, "or now: raise its soft limit to the hard one (%s), which needs "
-			    "no privilege as its own user: 'memlock limit -p %d --raise'",
-			    diag_sz(f->lim.hard), f->pid);
+		diag_remedy(r, "%sraise its soft limit to the hard one (%s), which needs no "
+			    "privilege as its own user: 'memlock limit -p %d --raise'",
+			    quick_first ? "" : "or now: ", diag_sz(f->lim.hard), f->pid);
 	else if (!room && !f->self)
 		diag_remedy(r, "until then, as root with CAP_SYS_RESOURCE, raise both limits of "
 			    "the running process: 'memlock limit -p %d --set %s'", f->pid,
 			    diag_kb_text(kb));
+	if (quick_first && !(f->self && p->origin == ORIGIN_SHELL))
+		remedy_origin(f, r, kb);
+	if (f->caps.userns)
+		diag_remedy(r, "the process runs in a user namespace: CAP_IPC_LOCK inside it "
+			    "does not count, so raise RLIMIT_MEMLOCK before entering it");
 	remedy_caps(f, r);
 	remedy_mode(f, r);
 }

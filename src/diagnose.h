@@ -42,6 +42,7 @@ struct diag_mode_info {
 	const char *name;	/* "mmap-locked" */
 	const char *call;	/* "mmap(MAP_LOCKED)" */
 	const char *what;	/* what is counted, for sentences: "VmLck" */
+	const char *verb;	/* "locked", "registered": "8M more can be ..." */
 	enum diag_counter counter;
 	int over;		/* errno when the limit is exceeded */
 	int zero;		/* errno when the soft limit is 0 (no capability) */

@@ -119,11 +119,11 @@ limit_type() {
 @test "doctor -J: checks[], the verdict object, remedies[] of strings" {
 	json_of doctor -J 1M
 	run shape .
-	assert_output "checks:array verdict:object remedies:array"
+	assert_output "checks:array verdict:object provenance:object chain:array evidence:array user:object mode:object remedies:array"
 	run shape '.checks[0]'
 	assert_output "check:string result:string detail:string"
 	run shape .verdict
-	assert_output "result:string errno:string mode:string pid:number command:string size:number charge:number headroom:null probe:null probe_agrees:null text:string"
+	assert_output "result:string errno:string mode:string pid:number command:string size:number charge:number headroom:null probe:null probe_agrees:null probe_context:null believe:null text:string"
 	pick_limits
 	JSON=$(prlimit --memlock=$LIM_SOFT:$LIM_HARD "${NOBODY[@]}" "$MEMLOCK" doctor -J --probe 1G) || true
 	run shape .verdict

@@ -405,7 +405,7 @@ in_subset_proc() {
 	make_memory_cgroup 33554432
 	run -1 bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" doctor --probe 64M' _ "$TEST_CGROUP" "$MEMLOCK"
 	assert_output --partial "verdict: would fail: the memory cgroup's OOM killer ends a process started from this shell"
-	assert_output --partial "probe: a child with the same soft limit and capabilities was killed by SIGKILL (the OOM killer's signal): agrees"
+	assert_output --partial "probe: a child with its soft limit and capabilities was killed by SIGKILL (the OOM killer's signal): agrees"
 	run -1 bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" doctor -J --probe 64M' _ "$TEST_CGROUP" "$MEMLOCK"
 	run jq -c '[.verdict.probe, .verdict.probe_agrees]' <<<"$output"
 	assert_output '["SIGKILL",true]'
