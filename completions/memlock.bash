@@ -87,7 +87,7 @@ _memlock() {
 		return
 		;;
 	--mode)
-		mapfile -t COMPREPLY < <(compgen -W "mlock onfault mlockall shm" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "$("$(_memlock_bin)" doctor --list-modes 2>/dev/null | cut -f1)" -- "$cur")
 		return
 		;;
 	--anon)

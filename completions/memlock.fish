@@ -89,8 +89,12 @@ complete -c memlock -n "__fish_seen_subcommand_from limit; and contains -- -- (c
 complete -c memlock -n "__fish_seen_subcommand_from doctor" -a '64K 8M 64M 1G'
 complete -c memlock -n "__fish_seen_subcommand_from doctor" -s p -l pid -x -d 'the process that would lock' \
 	-a '(__fish_complete_pids)'
-complete -c memlock -n "__fish_seen_subcommand_from doctor" -l mode -x -d 'how it would lock' \
-	-a 'mlock onfault mlockall shm'
+function __memlock_modes
+    set -l bin (__memlock_bin)
+    $bin doctor --list-modes 2>/dev/null
+end
+complete -c memlock -n "__fish_seen_subcommand_from doctor" -l mode -x -d 'what would lock or pin' \
+	-a '(__memlock_modes)'
 complete -c memlock -n "__fish_seen_subcommand_from doctor" -l probe -d 'confirm for real in a child process'
 
 # lock

@@ -387,7 +387,12 @@ static void walk(int procfd, int pid, const struct diag_facts *f, struct diag_pr
 			l->lim = f->lim;	/* memlock's own, or the target's, read once */
 			l->have_lim = true;
 		} else {
-			l->have_lim = rlimit_get(procfd, cur, &l->lim) == 0;
+			/* /proc/PID/limits is readable by all, where
+			 * prlimit(2) on another user's process is not; and a
+			 * fixture tree has it. */
+			l->have_lim = procfs_read_limits(procfd, cur, &l->lim.soft,
+							 &l->lim.hard) == 0;
+			l->lim.source = RL_PROCFS;
 		}
 		p->n++;
 		/* PID 1, or the top of a PID namespace (its parent is

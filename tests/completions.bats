@@ -114,9 +114,12 @@ shells() {
 	local sh m
 	for sh in $(shells); do
 		run -0 "complete_$sh" "memlock doctor --mode "
-		for m in mlock onfault mlockall shm; do
+		# Every mode the binary knows, and only those.
+		for m in $(memlock doctor --list-modes | cut -f1); do
 			assert_line "$m"
 		done
+		assert_line io_uring
+		assert_line mmap-locked
 	done
 }
 
