@@ -32,6 +32,10 @@ const char *diag_kb_text(unsigned long long kb)
 	static int i;
 	char *b = buf[i++ % 4];
 
+	/* A limit to set: above 1M, whole MiB, rounded up ("1025M", not
+	 * "1048608K"); a little more than needed does no harm. */
+	if (kb > 1024 && kb % 1024)
+		kb = (kb + 1023) / 1024 * 1024;
 	if (kb && kb % (1024 * 1024) == 0)
 		snprintf(b, 32, "%lluG", kb / (1024 * 1024));
 	else if (kb && kb % 1024 == 0)
