@@ -127,7 +127,7 @@ limit_type() {
 	pick_limits
 	JSON=$(prlimit --memlock=$LIM_SOFT:$LIM_HARD "${NOBODY[@]}" "$MEMLOCK" doctor -J --probe 1G) || true
 	run shape .verdict
-	assert_output "result:string errno:string mode:string pid:number command:string size:number charge:number headroom:number probe:string probe_agrees:boolean text:string"
+	assert_output "result:string errno:string mode:string pid:number command:string size:number charge:number headroom:number probe:string probe_agrees:boolean probe_context:string believe:null text:string"
 	run jq -r '[.verdict.result, .verdict.errno, (.remedies | length > 0), (.remedies | map(type) | unique | join(","))] | map(tostring) | join(" ")' <<<"$JSON"
 	assert_output "fail ENOMEM true string"
 	# Without a size: no size, no charge.
