@@ -83,10 +83,10 @@ bool diag_cap_lifts(const struct diag_facts *f, enum diag_mode m)
 }
 
 /* The io_uring memory the user holds: registered buffers, and the rings
- * since they are accounted (io_uring/memmap.c io_create_region(), 6.13). */
+ * since they are accounted (io_uring/memmap.c io_create_region(), 6.14). */
 static uint64_t uring_user(const struct diag_facts *f)
 {
-	return f->user.uring_bufs + (diag_kernel_at_least(f, 6, 13) ? f->user.uring_ring_bytes : 0);
+	return f->user.uring_bufs + (diag_kernel_at_least(f, 6, 14) ? f->user.uring_ring_bytes : 0);
 }
 
 uint64_t diag_charged_now(const struct diag_facts *f, enum diag_mode m)
@@ -177,8 +177,9 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, const
 	if (!can && soft == 0 && m->zero) {
 		diag_check(r, name, DIAG_FAIL, "the soft RLIMIT_MEMLOCK is 0 and CAP_IPC_LOCK is "
 			   "not effective%s: %s fails with %s", r->mode == MODE_SHM ?
-			   " in the IPC namespace's owner" : "", m->counter == CNT_USER_SHM ?
-			   m->call : "any lock", diag_errno_name(-m->zero));
+			   " in the IPC namespace's owner" : "", m->counter == CNT_LOCKED_VM ||
+			   m->counter == CNT_TOTAL_VM ? "any lock" : m->call,
+			   diag_errno_name(-m->zero));
 		r->err = -m->zero;
 		r->limit_failed = true;
 	} else if (r->mode == MODE_SHM && soft == 0 && !f->ipcns_cap) {
@@ -296,6 +297,10 @@ static void check_maps(const struct diag_facts *f, struct diag_report *r, const 
 		diag_check(r, name, DIAG_WARN, "%llu mappings, at vm.max_map_count: a new mapping "
 			   "still fits, but locking part of one fails with ENOMEM (a split needs "
 			   "one more)", n);
+	} else if (n + 1 == max && m->splits) {
+		diag_check(r, name, DIAG_WARN, "%llu mappings, one below vm.max_map_count: locking "
+			   "the middle of a mapping fails with ENOMEM (two splits; the first one "
+			   "stays)", n);
 	} else {
 		diag_check(r, name, n + 2 >= max ? DIAG_WARN : DIAG_OK, "%llu mappings of "
 			   "vm.max_map_count %llu%s", n, max, m->splits ?
@@ -327,6 +332,33 @@ static void check_shm(const struct diag_facts *f, struct diag_report *r, const c
 	}
 }
 
+/*
+ * fs/hugetlbfs/inode.c hugetlb_file_setup(): shmget(SHM_HUGETLB) needs
+ * can_do_hugetlb_shm(), CAP_IPC_LOCK or the group vm.hugetlb_shm_group.
+ * Since 5.16 (commit "mm,hugetlb: remove mlock ulimit for SHM_HUGETLB")
+ * the limit neither grants it nor is charged: EPERM; before, the segment
+ * was charged with user_shm_lock() at shmget, EPERM over the limit.
+ */
+static void check_hugetlb(const struct diag_facts *f, struct diag_report *r, const char *name)
+{
+	if (!f->have_hugetlb)
+		return;
+	if (f->in_hugetlb_group || caps_can_lock(&f->caps))
+		diag_check(r, name, DIAG_INFO, "SHM_HUGETLB segments may be made and are not "
+			   "charged: %s", caps_can_lock(&f->caps) ? "CAP_IPC_LOCK" :
+			   "it is in the group vm.hugetlb_shm_group");
+	else if (diag_kernel_at_least(f, 5, 16))
+		diag_check(r, name, DIAG_INFO, "shmget(SHM_HUGETLB) is refused with EPERM, "
+			   "whatever the limit: not in group %llu (vm.hugetlb_shm_group) and no "
+			   "CAP_IPC_LOCK (fs/hugetlbfs/inode.c hugetlb_file_setup(), since 5.16)",
+			   (unsigned long long)f->hugetlb_group);
+	else
+		diag_check(r, name, DIAG_INFO, "a SHM_HUGETLB segment is charged like SHM_LOCK "
+			   "when shmget() makes it, and refused with EPERM over the limit "
+			   "(fs/hugetlbfs/inode.c hugetlb_file_setup(), before 5.16), unless in "
+			   "group %llu (vm.hugetlb_shm_group)", (unsigned long long)f->hugetlb_group);
+}
+
 static void check_uring(const struct diag_facts *f, struct diag_report *r, const char *name)
 {
 	const struct diag_user *u = &f->user;
@@ -344,8 +376,8 @@ static void check_uring(const struct diag_facts *f, struct diag_report *r, const
 		   "%llu io_uring instance%s among %llu processes of uid %u: %s of registered "
 		   "buffers%s%s (VmPin, never VmLck)%s", (unsigned long long)u->uring_rings,
 		   u->uring_rings == 1 ? "" : "s", (unsigned long long)u->uring_procs, f->uid,
-		   diag_sz(u->uring_bufs), diag_kernel_at_least(f, 6, 13) ? " and about " : "",
-		   diag_kernel_at_least(f, 6, 13) ? diag_sz(u->uring_ring_bytes) : "",
+		   diag_sz(u->uring_bufs), diag_kernel_at_least(f, 6, 14) ? " and about " : "",
+		   diag_kernel_at_least(f, 6, 14) ? diag_sz(u->uring_ring_bytes) : "",
 		   u->uring_hidden ? "; some descriptors could not be read, so these are a "
 		   "lower bound" : "");
 	if (u->uring_hidden && mine && !r->err)
@@ -473,6 +505,7 @@ static const struct {
 	{ "rule", ALL, check_rule },
 	{ "map_count", ALL, check_maps },
 	{ "shm_locked", ALL, check_shm },
+	{ "shm_hugetlb", M(SHM), check_hugetlb },
 	{ "io_uring", ALL, check_uring },
 	{ "cgroup", ALL & ~M(BPF), check_cgroup },
 	{ "memory", ALL, check_memory },

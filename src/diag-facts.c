@@ -225,8 +225,20 @@ static void uring_facts(int procfd, struct diag_facts *f)
 				continue;
 			u->uring_rings++;
 			snprintf(info, sizeof(info), "%d/fdinfo/%s", pids[i], e->d_name);
-			if (procfs_read_file(procfd, info, &text, NULL) != 0) {
+			/* Since 6.15 the ring's part of fdinfo is left out
+			 * while its lock is busy (io_uring/fdinfo.c): try
+			 * again, then count it as unread, never as empty. */
+			text = NULL;
+			for (int tries = 0; tries < 3; tries++) {
+				free(text);
+				text = NULL;
+				if (procfs_read_file(procfd, info, &text, NULL) != 0 ||
+				    strstr(text, "SqEntries:"))
+					break;
+			}
+			if (!text || !strstr(text, "SqEntries:")) {
 				u->uring_hidden++;
+				free(text);
 				continue;
 			}
 			uring_fdinfo(f, text, &u->uring_bufs, &u->uring_ring_bytes);
@@ -288,6 +300,41 @@ static void container_facts(int procfd, struct diag_facts *f)
 	free(cg);
 }
 
+/* vm.hugetlb_shm_group, and whether F is in it (fs/hugetlbfs/inode.c
+ * can_do_hugetlb_shm(): in_group_p() checks the fsgid and the groups). */
+static void hugetlb_facts(int procfd, struct diag_facts *f)
+{
+	char path[64], *text;
+
+	if (procfs_read_sysctl(procfd, "sys/vm/hugetlb_shm_group", &f->hugetlb_group) != 0)
+		return;
+	snprintf(path, sizeof(path), "%d/status", f->pid);
+	if (procfs_read_file(procfd, path, &text, NULL) != 0)
+		return;
+	f->have_hugetlb = true;
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		unsigned long long v[4];
+		const char *p;
+
+		if (sscanf(l, "Gid: %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]) == 4 &&
+		    v[3] == f->hugetlb_group)
+			f->in_hugetlb_group = true;
+		if (strncmp(l, "Groups:", 7) != 0)
+			continue;
+		for (p = l + 7; *p && *p != '\n';) {
+			char *end;
+			unsigned long long g = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (g == f->hugetlb_group)
+				f->in_hugetlb_group = true;
+			p = end;
+		}
+	}
+	free(text);
+}
+
 static void kernel_facts(int procfd, struct diag_facts *f)
 {
 	struct utsname u;
@@ -318,11 +365,17 @@ static void kernel_facts(int procfd, struct diag_facts *f)
 
 int diag_gather(int procfd, int pid, struct diag_facts *f)
 {
-	struct diag_roots roots = { .procfd = procfd, .etc = "/etc" };
-	int rc;
+	struct diag_roots roots = { .procfd = procfd, .etc = "/etc", .cgroup = SYSFS_CGROUP };
+
+	return diag_gather_at(&roots, pid, f);
+}
+
+int diag_gather_at(const struct diag_roots *roots, int pid, struct diag_facts *f)
+{
+	int procfd = roots->procfd, rc;
 
 	memset(f, 0, sizeof(*f));
-	f->self = pid == 0;
+	f->self = pid == 0 && !roots->fixture;
 	f->pid = pid ? pid : getpid();
 	f->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	rc = procfs_read_status(procfd, f->pid, &f->st);
@@ -333,15 +386,21 @@ int diag_gather(int procfd, int pid, struct diag_facts *f)
 	/* No Vm* lines: a kernel thread, or a zombie; no memory to lock. */
 	if (!(f->st.have & PS_VMSIZE))
 		return -EFAULT;
-	rc = rlimit_get(procfd, pid, &f->lim);
+	if (roots->fixture) {
+		rc = procfs_read_limits(procfd, f->pid, &f->lim.soft, &f->lim.hard);
+		f->lim.source = RL_PROCFS;
+	} else {
+		rc = rlimit_get(procfd, pid, &f->lim);
+	}
 	if (rc)
 		return rc;
 	/* A wrapper between the shell and memlock (prlimit) may have set
 	 * memlock's limit: then raising the shell's changes nothing. */
 	if (f->self && getppid() > 0)
 		f->have_shell_lim = rlimit_get(procfd, getppid(), &f->shell_lim) == 0;
-	f->have_caps = (f->self ? caps_self(procfd, &f->caps)
-			: caps_of_pid(procfd, f->pid, &f->caps)) == 0;
+	if (!roots->fixture)
+		f->have_caps = (f->self ? caps_self(procfd, &f->caps)
+				: caps_of_pid(procfd, f->pid, &f->caps)) == 0;
 	if (!f->have_caps)
 		caps_from_masks(f->st.cap_eff, f->st.cap_prm, f->st.cap_bnd, &f->caps);
 	f->ipcns_cap = ipcns_capable(procfd, f);
@@ -352,9 +411,11 @@ int diag_gather(int procfd, int pid, struct diag_facts *f)
 	f->have_maps = !f->maps_unread;
 	shm_facts(procfd, f);
 	uring_facts(procfd, f);
-	memguard_read(procfd, f->pid, &f->mem);
+	memguard_read_at(procfd, roots->cgroup ? roots->cgroup : SYSFS_CGROUP, !roots->fixture,
+			 f->pid, &f->mem);
 	kernel_facts(procfd, f);
+	hugetlb_facts(procfd, f);
 	container_facts(procfd, f);
-	diag_provenance(&roots, f->pid, f);
+	diag_provenance(roots, f->pid, f);
 	return 0;
 }

@@ -82,20 +82,22 @@ const struct diag_mode_info diag_modes[MODE_COUNT] = {
 		.counter = CNT_USER_LOCKED,
 		.over = ENOMEM, .zero = 0, .per_user = true, .faults = true,
 		.rule = "io_uring/rsrc.c __io_account_mem(): registered buffers (a huge "
-			"page charged whole) and, since 6.13, the rings themselves are "
+			"page charged whole) and, since 6.14, the rings themselves are "
 			"added to the user's locked memory across all that user's "
 			"processes and checked against the soft limit (ENOMEM), unless "
 			"the ring was set up with CAP_IPC_LOCK; they show in VmPin, not VmLck",
 	},
-	/* drivers/infiniband/core/umem.c ib_umem_get(): pinned_vm + npages
-	 * over the limit without capable(CAP_IPC_LOCK): ENOMEM. */
+	/* drivers/infiniband/core/umem.c ib_umem_get(): can_do_mlock() first
+	 * (EPERM at a soft limit of 0), then pinned_vm + npages over the
+	 * limit without capable(CAP_IPC_LOCK): ENOMEM. */
 	[MODE_RDMA] = {
 		.name = "rdma", .call = "ibv_reg_mr()", .what = "VmPin",
 		.verb = "registered",
-		.counter = CNT_PINNED_VM, .over = ENOMEM, .zero = 0, .faults = true,
+		.counter = CNT_PINNED_VM, .over = ENOMEM, .zero = EPERM, .faults = true,
 		.rule = "drivers/infiniband/core/umem.c ib_umem_get(): a memory region's "
 			"pages are added to the process's pinned memory (VmPin) and checked "
-			"against the soft limit (ENOMEM) unless CAP_IPC_LOCK",
+			"against the soft limit (ENOMEM; EPERM at a soft limit of 0) unless "
+			"CAP_IPC_LOCK",
 	},
 	/* drivers/vfio/vfio_iommu_type1.c vfio_lock_acct() -> mm/util.c
 	 * __account_locked_vm(): locked_vm + npages over the limit unless

@@ -96,7 +96,7 @@ static int probe_mlockall(const struct diag_facts *f, uint64_t size)
 }
 
 /* io_uring: a one-entry ring, then SIZE of buffers registered.  The
- * ring's own pages are charged too (since 6.13): the limit is raised by
+ * ring's own pages are charged too (since 6.14): the limit is raised by
  * them for the registration, so that only the buffers are judged. */
 static int probe_uring(const struct diag_facts *f, uint64_t size)
 {
@@ -108,7 +108,7 @@ static int probe_uring(const struct diag_facts *f, uint64_t size)
 	ring = (int)syscall(SYS_io_uring_setup, 1, &p);
 	if (ring < 0)
 		return -STAGE_RING * 1000 - errno;
-	if (diag_kernel_at_least(f, 6, 13) && f->lim.soft != SIZE_UNLIMITED &&
+	if (diag_kernel_at_least(f, 6, 14) && f->lim.soft != SIZE_UNLIMITED &&
 	    getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
 		uint64_t ring_bytes = pages_of(f, 256 + 2 * 16 + 4) * f->page_size +
 				      pages_of(f, 64) * f->page_size;

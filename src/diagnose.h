@@ -145,6 +145,9 @@ struct diag_facts {
 	int64_t perf_paranoid;		/* kernel.perf_event_paranoid */
 	bool have_perf;
 	long ncpus;			/* online CPUs */
+	uint64_t hugetlb_group;		/* vm.hugetlb_shm_group */
+	bool have_hugetlb;
+	bool in_hugetlb_group;		/* its gid or a supplementary group is it */
 	uint64_t overcommit;		/* vm.overcommit_memory */
 	bool have_overcommit;
 	char container[32];		/* "user namespace", kubernetes, podman, docker, or "" */
@@ -181,15 +184,20 @@ struct diag_report {
 };
 
 /* Where gathering reads: PROCFD (a procfs, or a fixture tree), ETC for
- * the configuration (systemd, pam_limits), "/etc" on a real system. */
+ * the configuration (systemd, pam_limits), "/etc" on a real system, and
+ * CGROUP for the cgroup filesystems ("/sys/fs/cgroup").  A FIXTURE tree
+ * is read through its files alone (no prlimit(2), no capget(2)). */
 struct diag_roots {
 	int procfd;
 	const char *etc;
+	const char *cgroup;
+	bool fixture;
 };
 
 /* Reads everything the checks need about PID (0: this process); -EFAULT
  * for a process with no address space (a kernel thread, a zombie). */
 int diag_gather(int procfd, int pid, struct diag_facts *f);
+int diag_gather_at(const struct diag_roots *roots, int pid, struct diag_facts *f);
 
 /* The ancestry of PID and its limits, and the origin classified from
  * evidence (diag-origin.c); F->uid and F->name are known. */

@@ -10,22 +10,27 @@
 
 void memguard_read(int procfd, int pid, struct memguard *g)
 {
+	memguard_read_at(procfd, SYSFS_CGROUP, true, pid, g);
+}
+
+void memguard_read_at(int procfd, const char *cgroot, bool real, int pid, struct memguard *g)
+{
 	int cgfd;
 
 	memset(g, 0, sizeof(*g));
 	g->mi_err = procfs_read_meminfo(procfd, &g->mi);
 	if (g->mi_err == 0 && !(g->mi.have & MI_AVAILABLE))
 		g->mi_err = -ENODATA;
-	cgfd = procfs_open(SYSFS_CGROUP);
+	cgfd = procfs_open(cgroot);
 	if (cgfd < 0) {
 		g->cg_err = cgfd;
-		snprintf(g->cg_bad, sizeof(g->cg_bad), "%s", SYSFS_CGROUP);
+		snprintf(g->cg_bad, sizeof(g->cg_bad), "%s", cgroot);
 		return;
 	}
 	g->cg_err = procfs_read_memcg(procfd, cgfd, pid ? pid : getpid(), &g->cg,
 				      g->cg_bad, sizeof(g->cg_bad));
 	/* Checked after, and overriding: what a tmpfs there says is no limit. */
-	if (g->cg_err == 0)
+	if (g->cg_err == 0 && real)
 		g->cg_err = procfs_memcg_fs_check(cgfd, &g->cg, g->cg_bad, sizeof(g->cg_bad));
 	close(cgfd);
 }

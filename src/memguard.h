@@ -30,6 +30,9 @@ enum memguard_verdict {
 
 /* Reads /proc/meminfo below PROCFD and PID's memory cgroup (PID 0: self). */
 void memguard_read(int procfd, int pid, struct memguard *g);
+/* The same below CGROOT (a fixture tree when REAL is false: no check
+ * that it is a cgroup filesystem). */
+void memguard_read_at(int procfd, const char *cgroot, bool real, int pid, struct memguard *g);
 
 /* NEED bytes more, faulted in now.  A known "over" wins over an unknown. */
 enum memguard_verdict memguard_check(const struct memguard *g, uint64_t need);
