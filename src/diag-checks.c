@@ -89,13 +89,22 @@ static uint64_t uring_user(const struct diag_facts *f)
 	return f->user.uring_bufs + (diag_kernel_at_least(f, 6, 14) ? f->user.uring_ring_bytes : 0);
 }
 
+/* A target with no ring yet must set one up before it registers: since
+ * 6.14 that is charged first, two pages for up to 64 entries. */
+static uint64_t uring_own_ring(const struct diag_facts *f)
+{
+	return diag_kernel_at_least(f, 6, 14) && !f->user.uring_target_rings ?
+	       2 * f->page_size : 0;
+}
+
 uint64_t diag_charged_now(const struct diag_facts *f, enum diag_mode m)
 {
 	switch (diag_modes[m].counter) {
 	case CNT_TOTAL_VM: return f->st.vmsize;
 	case CNT_PINNED_VM: return f->st.vmpin;
 	case CNT_USER_SHM: return f->user.shm_locked;
-	case CNT_USER_LOCKED: return uring_user(f);
+	case CNT_USER_LOCKED:
+		return uring_user(f) + (m == MODE_IO_URING ? uring_own_ring(f) : 0);
 	case CNT_NONE: return 0;
 	default: return f->st.vmlck;
 	}
@@ -372,6 +381,11 @@ static void check_uring(const struct diag_facts *f, struct diag_report *r, const
 	}
 	if (!u->uring_rings && !mine && !u->uring_hidden)
 		return;
+	if (r->mode == MODE_IO_URING && uring_own_ring(f))
+		diag_check(r, "io_uring_ring", DIAG_INFO, "%s has no io_uring instance yet: the "
+			   "one it sets up is charged first, %s for up to 64 entries "
+			   "(io_uring/memmap.c, since 6.14), and counted here", diag_who(f),
+			   diag_sz(uring_own_ring(f)));
 	diag_check(r, name, u->uring_hidden && mine ? DIAG_WARN : DIAG_INFO,
 		   "%llu io_uring instance%s among %llu processes of uid %u: %s of registered "
 		   "buffers%s%s (VmPin, never VmLck)%s", (unsigned long long)u->uring_rings,

@@ -224,6 +224,8 @@ static void uring_facts(int procfd, struct diag_facts *f)
 			if (strcmp(link, "anon_inode:[io_uring]") != 0)
 				continue;
 			u->uring_rings++;
+			if (pids[i] == f->pid)
+				u->uring_target_rings++;
 			snprintf(info, sizeof(info), "%d/fdinfo/%s", pids[i], e->d_name);
 			/* Since 6.15 the ring's part of fdinfo is left out
 			 * while its lock is busy (io_uring/fdinfo.c): try

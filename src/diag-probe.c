@@ -96,8 +96,10 @@ static int probe_mlockall(const struct diag_facts *f, uint64_t size)
 }
 
 /* io_uring: a one-entry ring, then SIZE of buffers registered.  The
- * ring's own pages are charged too (since 6.14): the limit is raised by
- * them for the registration, so that only the buffers are judged. */
+ * ring's own pages are charged too (since 6.14).  A target without a ring
+ * needs one as well, and the prediction counts it; a target with one does
+ * not, so then the limit is raised by the probe's ring for the
+ * registration, and only the buffers are judged. */
 static int probe_uring(const struct diag_facts *f, uint64_t size)
 {
 	struct io_uring_params p = { 0 };
@@ -108,8 +110,8 @@ static int probe_uring(const struct diag_facts *f, uint64_t size)
 	ring = (int)syscall(SYS_io_uring_setup, 1, &p);
 	if (ring < 0)
 		return -STAGE_RING * 1000 - errno;
-	if (diag_kernel_at_least(f, 6, 14) && f->lim.soft != SIZE_UNLIMITED &&
-	    getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
+	if (diag_kernel_at_least(f, 6, 14) && f->user.uring_target_rings &&
+	    f->lim.soft != SIZE_UNLIMITED && getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
 		uint64_t ring_bytes = pages_of(f, 256 + 2 * 16 + 4) * f->page_size +
 				      pages_of(f, 64) * f->page_size;
 
