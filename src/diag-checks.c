@@ -89,6 +89,15 @@ static uint64_t uring_user(const struct diag_facts *f)
 	return f->user.uring_bufs + (diag_kernel_at_least(f, 6, 14) ? f->user.uring_ring_bytes : 0);
 }
 
+/* perf's rings take at most the free allowance from user->locked_vm:
+ * the rest went to each process's pinned_vm. */
+static uint64_t perf_user(const struct diag_facts *f)
+{
+	uint64_t allow = f->perf_mlock_kb * 1024 * (uint64_t)(f->ncpus > 0 ? f->ncpus : 1);
+
+	return f->user.perf_locked < allow ? f->user.perf_locked : allow;
+}
+
 /* A target with no ring yet must set one up before it registers: since
  * 6.14 that is charged first, two pages for up to 64 entries. */
 static uint64_t uring_own_ring(const struct diag_facts *f)
@@ -104,7 +113,10 @@ uint64_t diag_charged_now(const struct diag_facts *f, enum diag_mode m)
 	case CNT_PINNED_VM: return f->st.vmpin;
 	case CNT_USER_SHM: return f->user.shm_locked;
 	case CNT_USER_LOCKED:
-		return uring_user(f) + (m == MODE_IO_URING ? uring_own_ring(f) : 0);
+		/* user->locked_vm: io_uring's, and perf's rings within the
+		 * free allowance, which share it. */
+		return uring_user(f) + (m == MODE_IO_URING ? uring_own_ring(f) +
+					perf_user(f) : 0);
 	case CNT_NONE: return 0;
 	default: return f->st.vmlck;
 	}
@@ -133,7 +145,7 @@ uint64_t diag_perf_ring_pages(const struct diag_facts *f, uint64_t size)
  */
 static uint64_t perf_extra(const struct diag_facts *f, uint64_t pages, uint64_t *allowance)
 {
-	uint64_t used = pages_of(f, uring_user(f)), free_pages;
+	uint64_t used = pages_of(f, uring_user(f) + f->user.perf_locked), free_pages;
 
 	*allowance = f->perf_mlock_kb * 1024 / f->page_size * (uint64_t)(f->ncpus > 0 ? f->ncpus : 1);
 	if (used > *allowance)
@@ -169,8 +181,9 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, const
 			f->page_size;
 		snprintf(whatbuf, sizeof(whatbuf), "VmPin, plus the ring's pages beyond the "
 			 "user's free perf allowance (%s: kernel.perf_event_mlock_kb %lluK x %ld "
-			 "CPUs, less %s of io_uring),", diag_sz(allowance * f->page_size),
-			 (unsigned long long)f->perf_mlock_kb, f->ncpus, diag_sz(uring_user(f)));
+			 "CPUs, less %s of io_uring and %s of the user's other perf rings),",
+			 diag_sz(allowance * f->page_size), (unsigned long long)f->perf_mlock_kb,
+			 f->ncpus, diag_sz(uring_user(f)), diag_sz(f->user.perf_locked));
 		asked = extra;
 		what = whatbuf;
 	}
@@ -183,19 +196,16 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, const
 		diag_exact_sizes = true;
 	r->headroom_unlimited = can || soft == SIZE_UNLIMITED;
 	r->headroom = soft > now ? (soft - now) / f->page_size * f->page_size : 0;
-	if (!can && soft == 0 && m->zero) {
+	/* shmctl_do_lock()'s EPERM at a limit of 0 is skipped with
+	 * CAP_IPC_LOCK in the IPC namespace's owner; user_shm_lock() then
+	 * refuses with ENOMEM (it asks capable(), in the initial one). */
+	if (!can && soft == 0 && m->zero && !(r->mode == MODE_SHM && f->ipcns_cap)) {
 		diag_check(r, name, DIAG_FAIL, "the soft RLIMIT_MEMLOCK is 0 and CAP_IPC_LOCK is "
 			   "not effective%s: %s fails with %s", r->mode == MODE_SHM ?
 			   " in the IPC namespace's owner" : "", m->counter == CNT_LOCKED_VM ||
 			   m->counter == CNT_TOTAL_VM ? "any lock" : m->call,
 			   diag_errno_name(-m->zero));
 		r->err = -m->zero;
-		r->limit_failed = true;
-	} else if (r->mode == MODE_SHM && soft == 0 && !f->ipcns_cap) {
-		/* shmctl_do_lock() asks ns_capable(), user_shm_lock() capable(). */
-		diag_check(r, name, DIAG_FAIL, "the soft RLIMIT_MEMLOCK is 0 and CAP_IPC_LOCK does "
-			   "not count in the user namespace that owns the IPC namespace: EPERM");
-		r->err = -EPERM;
 		r->limit_failed = true;
 	} else if (can || soft == SIZE_UNLIMITED) {
 		diag_check(r, name, DIAG_OK, "soft %s, hard %s: %s", diag_sz(soft), diag_sz(hard),
@@ -273,8 +283,9 @@ static void check_rule(const struct diag_facts *f, struct diag_report *r, const 
 	if (r->mode == MODE_MLOCKALL)
 		diag_check(r, name, DIAG_INFO, "MCL_CURRENT charges the whole virtual size, "
 			   "VmSize %s, not the resident %s (mm/mlock.c mlockall(): total_vm "
-			   "against the soft limit; it splits no mapping)", diag_sz(f->st.vmsize),
-			   diag_sz(f->st.vmrss));
+			   "against the soft limit; it splits no mapping)%s", diag_sz(f->st.vmsize),
+			   diag_sz(f->st.vmrss), f->self ? "; memlock's own VmSize stands in for "
+			   "the program's, which is larger: use -p with the program's pid" : "");
 	else if (r->mode == MODE_PERF && f->have_perf)
 		diag_check(r, name, DIAG_INFO, "%s; here %llu KiB x %ld CPUs, paranoid %lld",
 			   m->rule, (unsigned long long)f->perf_mlock_kb, f->ncpus,
@@ -379,7 +390,7 @@ static void check_uring(const struct diag_facts *f, struct diag_report *r, const
 			r->unknown = true;
 		return;
 	}
-	if (!u->uring_rings && !mine && !u->uring_hidden)
+	if (!u->uring_rings && !mine && !u->uring_hidden && !u->perf_locked)
 		return;
 	if (r->mode == MODE_IO_URING && uring_own_ring(f))
 		diag_check(r, "io_uring_ring", DIAG_INFO, "%s has no io_uring instance yet: the "
@@ -388,11 +399,12 @@ static void check_uring(const struct diag_facts *f, struct diag_report *r, const
 			   diag_sz(uring_own_ring(f)));
 	diag_check(r, name, u->uring_hidden && mine ? DIAG_WARN : DIAG_INFO,
 		   "%llu io_uring instance%s among %llu processes of uid %u: %s of registered "
-		   "buffers%s%s (VmPin, never VmLck)%s", (unsigned long long)u->uring_rings,
+		   "buffers%s%s (VmPin, never VmLck); %s of perf rings%s",
+		   (unsigned long long)u->uring_rings,
 		   u->uring_rings == 1 ? "" : "s", (unsigned long long)u->uring_procs, f->uid,
 		   diag_sz(u->uring_bufs), diag_kernel_at_least(f, 6, 14) ? " and about " : "",
 		   diag_kernel_at_least(f, 6, 14) ? diag_sz(u->uring_ring_bytes) : "",
-		   u->uring_hidden ? "; some descriptors could not be read, so these are a "
+		   diag_sz(u->perf_locked), u->uring_hidden ? "; some descriptors could not be read, so these are a "
 		   "lower bound" : "");
 	if (u->uring_hidden && mine && !r->err)
 		r->unknown = true;
@@ -441,25 +453,27 @@ static void check_memory(const struct diag_facts *f, struct diag_report *r, cons
 {
 	const struct meminfo *mi = &f->mem.mi;
 	uint64_t need = diag_modes[r->mode].faults ? r->size : 0;
+	/* The buffer is mapped (and accounted) whatever faults it in. */
+	uint64_t mapped = r->mode == MODE_PERF || r->mode == MODE_BPF ? 0 : r->size;
 	uint64_t ram_swap = mi->total + ((mi->have & MI_SWAP) ? mi->swap_total : 0);
 
 	if (f->mem.mi_err) {
 		diag_check(r, name, r->has_size && need ? DIAG_WARN : DIAG_INFO,
 			   "could not read MemAvailable in %s/meminfo: %s", PROCFS_ROOT,
 			   f->mem.mi_err == -ENODATA ? "not there" : strerror(-f->mem.mi_err));
-	} else if (r->has_size && need && f->have_overcommit && f->overcommit == 0 &&
-		   (mi->have & MI_TOTAL) && need > ram_swap) {
+	} else if (r->has_size && mapped && f->have_overcommit && f->overcommit == 0 &&
+		   (mi->have & MI_TOTAL) && mapped > ram_swap) {
 		diag_check(r, name, DIAG_FAIL, "%s is more than RAM and swap, %s: under "
 			   "vm.overcommit_memory 0 mmap() of the buffer fails with ENOMEM",
-			   diag_sz(need), diag_sz(ram_swap));
+			   diag_sz(mapped), diag_sz(ram_swap));
 		if (!r->err)
 			r->err = -ENOMEM;
-	} else if (r->has_size && need && f->have_overcommit && f->overcommit == 2 &&
+	} else if (r->has_size && mapped && f->have_overcommit && f->overcommit == 2 &&
 		   (mi->have & (MI_COMMIT | MI_COMMITTED)) == (MI_COMMIT | MI_COMMITTED) &&
-		   need > (mi->commit_limit > mi->committed ? mi->commit_limit - mi->committed : 0)) {
+		   mapped > (mi->commit_limit > mi->committed ? mi->commit_limit - mi->committed : 0)) {
 		diag_check(r, name, DIAG_FAIL, "%s is more than CommitLimit %s less Committed_AS "
 			   "%s: under vm.overcommit_memory 2 mmap() fails with ENOMEM",
-			   diag_sz(need), diag_sz(mi->commit_limit), diag_sz(mi->committed));
+			   diag_sz(mapped), diag_sz(mi->commit_limit), diag_sz(mi->committed));
 		if (!r->err)
 			r->err = -ENOMEM;
 	} else if (r->has_size && need && (mi->have & MI_TOTAL) && need > mi->total) {
@@ -551,7 +565,7 @@ static void verdict(const struct diag_facts *f, struct diag_report *r)
 		snprintf(r->verdict, sizeof(r->verdict), "could not tell: %s is charged with "
 			 "the user's locked segments, and %s/sysvipc/shm, which lists them, "
 			 "cannot be read", call, PROCFS_ROOT);
-	else if (r->unknown && r->mode == MODE_IO_URING)
+	else if (r->unknown && f->user.uring_hidden)
 		snprintf(r->verdict, sizeof(r->verdict), "could not tell: %s is charged with "
 			 "the io_uring memory of all of uid %u's processes, and not all of them "
 			 "can be read", call, f->uid);

@@ -103,6 +103,15 @@ static int read_shm_of(int procfd, int pid, bool other_ns, char **buf)
 	return 0;
 }
 
+static bool pid_alive(int procfd, int pid)
+{
+	char path[32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%d", pid);
+	return pid > 0 && fstatat(procfd, path, &st, 0) == 0;
+}
+
 static void shm_facts(int procfd, struct diag_facts *f)
 {
 	struct diag_user *u = &f->user;
@@ -130,7 +139,9 @@ static void shm_facts(int procfd, struct diag_facts *f)
 			continue;
 		u->shm_locked += segs[i].size;
 		u->shm_segs++;
-		if (segs[i].nattch == 0) {
+		/* Attached by nobody, and its creator gone: nobody uses it.
+		 * A live creator may hold it without attaching. */
+		if (segs[i].nattch == 0 && !pid_alive(procfd, segs[i].cpid)) {
 			u->shm_stale++;
 			u->shm_stale_id = segs[i].shmid;
 		}
@@ -164,7 +175,12 @@ static void uring_fdinfo(const struct diag_facts *f, const char *text, uint64_t 
 		unsigned long long addr, len, v;
 		unsigned idx;
 
-		if (sscanf(l, "SqEntries: %llu", &v) == 1)
+		/* "SqMask: 0x7" (6.x), or "SqEntries: 8" in other versions. */
+		if (sscanf(l, "SqMask: %llx", &v) == 1)
+			sq = v + 1;
+		else if (sscanf(l, "CqMask: %llx", &v) == 1)
+			cq = v + 1;
+		else if (sscanf(l, "SqEntries: %llu", &v) == 1)
 			sq = v;
 		else if (sscanf(l, "CqEntries: %llu", &v) == 1)
 			cq = v;
@@ -177,6 +193,26 @@ static void uring_fdinfo(const struct diag_facts *f, const char *text, uint64_t 
 	}
 	if (sq || cq)
 		*rings += uring_ring_bytes(f, sq, cq);
+}
+
+/* The perf rings PID maps ("anon_inode:[perf_event]" in maps): what they
+ * took of the user's free allowance (kernel/events/core.c perf_mmap()). */
+static void perf_maps(int procfd, int pid, struct diag_facts *f)
+{
+	char path[64], *text;
+
+	snprintf(path, sizeof(path), "%d/maps", pid);
+	if (procfs_read_file(procfd, path, &text, NULL) != 0)
+		return;
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		unsigned long long start, end;
+		const char *nl = strchr(l, '\n'), *hit = strstr(l, "anon_inode:[perf_event]");
+
+		if (hit && (!nl || hit < nl) && sscanf(l, "%llx-%llx", &start, &end) == 2 &&
+		    end > start)
+			f->user.perf_locked += end - start;
+	}
+	free(text);
 }
 
 /* Every io_uring instance of every process of F's user: its registered
@@ -201,6 +237,7 @@ static void uring_facts(int procfd, struct diag_facts *f)
 		    st.uid != f->uid || !(st.have & PS_VMSIZE))
 			continue;
 		u->uring_procs++;
+		perf_maps(procfd, pids[i], f);
 		snprintf(path, sizeof(path), "%d/fd", pids[i]);
 		dfd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		d = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -229,16 +266,17 @@ static void uring_facts(int procfd, struct diag_facts *f)
 			snprintf(info, sizeof(info), "%d/fdinfo/%s", pids[i], e->d_name);
 			/* Since 6.15 the ring's part of fdinfo is left out
 			 * while its lock is busy (io_uring/fdinfo.c): try
-			 * again, then count it as unread, never as empty. */
+			 * again, then count it as unread, never as empty.
+			 * Its first lines name the ring: "SqMask:". */
 			text = NULL;
 			for (int tries = 0; tries < 3; tries++) {
 				free(text);
 				text = NULL;
 				if (procfs_read_file(procfd, info, &text, NULL) != 0 ||
-				    strstr(text, "SqEntries:"))
+				    strstr(text, "SqMask:") || strstr(text, "SqEntries:"))
 					break;
 			}
-			if (!text || !strstr(text, "SqEntries:")) {
+			if (!text || (!strstr(text, "SqMask:") && !strstr(text, "SqEntries:"))) {
 				u->uring_hidden++;
 				free(text);
 				continue;

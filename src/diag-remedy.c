@@ -14,6 +14,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void diag_remedy(struct diag_report *r, const char *fmt, ...)
 {
@@ -129,6 +130,18 @@ static void remedy_session(const struct diag_facts *f, struct diag_report *r,
 			    "90-memlock.conf (pam_limits), then log in again", u, kb, u, kb);
 }
 
+/* A note when KB is above L's hard limit: only CAP_SYS_RESOURCE raises it. */
+static const char *above_hard(const struct diag_link *l, unsigned long long kb)
+{
+	static char buf[160];
+
+	if (l->lim.hard == SIZE_UNLIMITED || l->lim.hard >= kb * 1024)
+		return "";
+	snprintf(buf, sizeof(buf), " (above the hard limit %s there: as root with "
+		 "CAP_SYS_RESOURCE)", diag_sz(l->lim.hard));
+	return buf;
+}
+
 /* The process at which the limit changed, and its parent's limits. */
 static void remedy_changed_at(const struct diag_facts *f, struct diag_report *r,
 			      unsigned long long kb)
@@ -151,15 +164,15 @@ static void remedy_changed_at(const struct diag_facts *f, struct diag_report *r,
 	else if (wrapped_self)
 		diag_remedy(r, "the limit (soft %s, hard %s) was set between this shell (soft "
 			    "%s, hard %s) and the program, by a wrapper such as prlimit: raise it "
-			    "there, to %s, or start the program without it", diag_sz(f->lim.soft),
+			    "there, to %s%s, or start the program without it", diag_sz(f->lim.soft),
 			    diag_sz(f->lim.hard), diag_sz(up->lim.soft), diag_sz(up->lim.hard),
-			    diag_kb_text(kb));
+			    diag_kb_text(kb), above_hard(up, kb));
 	else
 		diag_remedy(r, "the limit was set at the exec of pid %d (%s) or later: start it "
 			    "without the wrapper that lowered it (its parent pid %d (%s) has soft "
-			    "%s, hard %s), or with 'memlock limit --set %s -- PROGRAM'", c->pid,
+			    "%s, hard %s), or with 'memlock limit --set %s -- PROGRAM'%s", c->pid,
 			    c->name, up->pid, up->name, diag_sz(up->lim.soft),
-			    diag_sz(up->lim.hard), diag_kb_text(kb));
+			    diag_sz(up->lim.hard), diag_kb_text(kb), above_hard(up, kb));
 }
 
 /* The lasting fix, where the limit was set. */
@@ -187,10 +200,9 @@ static void remedy_origin(const struct diag_facts *f, struct diag_report *r,
 	case ORIGIN_INHERITED:
 		diag_remedy(r, "the limit was never changed below pid %d (%s): it is what that "
 			    "process started with (the kernel's default is 8M since 5.16); set it "
-			    "where the program is started: 'memlock limit --set %s -- PROGRAM' "
-			    "(a hard limit above %s needs CAP_SYS_RESOURCE), LimitMEMLOCK= in its "
-			    "unit, or /etc/security/limits.d for logins", top->pid, top->name,
-			    diag_kb_text(kb), diag_sz(f->lim.hard));
+			    "where the program is started: 'memlock limit --set %s -- PROGRAM'%s, "
+			    "LimitMEMLOCK= in its unit, or /etc/security/limits.d for logins",
+			    top->pid, top->name, diag_kb_text(kb), above_hard(top, kb));
 		break;
 	default:
 		diag_remedy(r, "have the program raise its own limit (setrlimit(RLIMIT_MEMLOCK)) "
@@ -307,7 +319,7 @@ const char *diag_unreadable(const struct diag_facts *f)
 	static char buf[400];
 	int e;
 
-	return memguard_unreadable(&f->mem, buf, sizeof(buf), &e) ? buf : "?";
+	return memguard_unreadable(&f->mem, buf, sizeof(buf), &e) ? buf : "a file it needs";
 }
 
 void diag_remedies(const struct diag_facts *f, struct diag_report *r)
@@ -331,9 +343,14 @@ void diag_remedies(const struct diag_facts *f, struct diag_report *r)
 	} else if (r->err == -EAGAIN) {
 		diag_remedy(r, "lock less, or free memory first: the machine has %s in all",
 			    diag_sz(f->mem.mi.total));
-	} else if (r->unknown && r->mode == MODE_IO_URING) {
+	} else if (r->unknown && f->user.uring_hidden && geteuid() != 0) {
 		diag_remedy(r, "run doctor as root, which can read every process's io_uring "
 			    "descriptors");
+	} else if (r->unknown && f->user.uring_hidden) {
+		diag_remedy(r, "try again: %llu io_uring descriptor%s of uid %u could not be "
+			    "read (a ring busy, or a process exiting)",
+			    (unsigned long long)f->user.uring_hidden,
+			    f->user.uring_hidden == 1 ? "" : "s", f->uid);
 	} else if (r->unknown) {
 		diag_remedy(r, "let memlock read %s (a procfs mounted with subset=pid, or a "
 			    "cgroup filesystem hidden, hides it), or run doctor where it can",

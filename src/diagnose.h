@@ -117,6 +117,7 @@ struct diag_user {
 	uint64_t uring_ring_bytes;	/* their rings, estimated from the entries */
 	uint64_t uring_rings;		/* io_uring instances */
 	uint64_t uring_target_rings;	/* of them, the target's own */
+	uint64_t perf_locked;		/* perf rings mapped, within the free allowance */
 	uint64_t uring_procs;		/* processes of the user scanned */
 	uint64_t uring_hidden;		/* processes whose descriptors could not be read */
 	bool have_uring;

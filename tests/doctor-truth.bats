@@ -418,15 +418,11 @@ start_truth_holder() {
 	rem1 "raise it there, to 5M"
 	tru prlimit --memlock=$(rem1_size):$M8 "${NOBODY[@]}" :: shm 2M
 	assert_equal "$TRUTH" 0
-	# The second remedy: remove the segment no process attaches.
-	local id
-	id=$(jq -r '.remedies[1]' <<<"$DOC_JSON" | grep -oE "ipcrm -m [0-9]+" | awk '{print $3}')
-	[ -n "$id" ] || fail "no ipcrm remedy: $(jq -c .remedies <<<"$DOC_JSON")"
-	ipcrm -m "$id"
-	tru "${NB4[@]}" :: shm 2M
-	assert_equal "$TRUTH" 0
-	doc "${NB4[@]}" :: --mode shm 2M
-	assert_equal "$DOC_ERRNO" 0
+	# Its creator is alive (it holds the segment without attaching it):
+	# removing it is not offered, for that would pull it from a running
+	# program.  A segment whose creator is gone is removed by the remedy
+	# in doctor.bats (doctor 12).
+	jq -e '[.remedies[] | select(test("ipcrm"))] | length == 0' <<<"$DOC_JSON"
 }
 
 @test "truth 28: SHM_LOCK as root with CAP_IPC_LOCK beyond the limit: ok" {
