@@ -169,7 +169,8 @@ static int conf_files(const char *dir, char ***out, size_t *n)
 			(*n)++;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), cmp_str);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_str);
 	*out = v;
 	return 0;
 }

@@ -334,7 +334,7 @@ static const struct {
 	{ MODE_MMAP_LOCKED, -EAGAIN, -EPERM, true },
 	{ MODE_SHM, -ENOMEM, -EPERM, true },
 	{ MODE_IO_URING, -ENOMEM, -ENOMEM, true },
-	{ MODE_RDMA, -ENOMEM, -ENOMEM, true },
+	{ MODE_RDMA, -ENOMEM, -EPERM, true },	/* can_do_mlock() first */
 	{ MODE_VFIO, -ENOMEM, -ENOMEM, true },
 	{ MODE_BPF, -EPERM, -EPERM, false },	/* kernel 5.10 */
 };
@@ -353,27 +353,31 @@ static const struct scenario {
 	const char *some, *none;
 	bool setcap;		/* "setcap" offered, where the capability helps */
 } scenarios[] = {
-	{ "under", 8 * M, 8 * M, 1 * M, 0, true, 4 * M, .want = WANT_OK},
-	{ "at-limit", 8 * M, 8 * M, 4 * M, 0, true, 4 * M, .want = WANT_OK},
-	{ "over-by-a-page", 8 * M, 8 * M, 4 * M, 0, true, 4 * M + PAGE, .want = WANT_OVER},
-	{ "over-by-a-byte", 8 * M, 8 * M, 4 * M, 0, true, 4 * M + 1, .want = WANT_OVER},
-	{ "soft-0", 0, 0, 0, 0, true, PAGE, .want = WANT_ZERO},
-	{ "cap", 8 * M, 8 * M, 4 * M, C_EFF, true, 64 * M, .want = WANT_CAP_OVER},
-	{ "cap-soft-0", 0, 0, 0, C_EFF, true, PAGE, .want = WANT_CAP_ZERO},
+	{ "under", 8 * M, 8 * M, 1 * M, 0, true, 4 * M, .want = WANT_OK },
+	{ "at-limit", 8 * M, 8 * M, 4 * M, 0, true, 4 * M, .want = WANT_OK },
+	{ "over-by-a-page", 8 * M, 8 * M, 4 * M, 0, true, 4 * M + PAGE, .want = WANT_OVER },
+	{ "over-by-a-byte", 8 * M, 8 * M, 4 * M, 0, true, 4 * M + 1, .want = WANT_OVER },
+	{ "soft-0", 0, 0, 0, 0, true, PAGE, .want = WANT_ZERO },
+	{ "cap", 8 * M, 8 * M, 4 * M, C_EFF, true, 64 * M, .want = WANT_CAP_OVER },
+	{ "cap-soft-0", 0, 0, 0, C_EFF, true, PAGE, .want = WANT_CAP_ZERO },
 	{ "cap-in-userns", 8 * M, 8 * M, 4 * M, C_EFF | C_USERNS, true, 64 * M, .want = WANT_OVER,
 	  .some = "user namespace", .none = "setcap" },
-	{ "unlimited", UNL, UNL, 4 * M, 0, true, 64 * M, .want = WANT_OK},
-	{ "headroom", 8 * M, 8 * M, 6 * M, 0, false, 0, .want = WANT_OK, .flags = X_HEADROOM, .headroom = 2 * M},
+	{ "unlimited", UNL, UNL, 4 * M, 0, true, 64 * M, .want = WANT_OK },
+	{ "headroom", 8 * M, 8 * M, 6 * M, 0, false, 0, .want = WANT_OK, .flags = X_HEADROOM,
+	  .headroom = 2 * M },
 	{ "headroom-unaligned", 8 * M + 100, 8 * M + 100, 6 * M, 0, false, 0, .want = WANT_OK,
-	  .flags = X_HEADROOM, .headroom = 2 * M},
-	{ "headroom-none", 8 * M, 8 * M, 8 * M, 0, false, 0, .want = WANT_OVER, .flags = X_HEADROOM, .headroom = 0},
-	{ "headroom-unlimited", UNL, UNL, 8 * M, 0, false, 0, .want = WANT_OK, .flags = X_UNLIMITED},
+	  .flags = X_HEADROOM, .headroom = 2 * M },
+	{ "headroom-none", 8 * M, 8 * M, 8 * M, 0, false, 0, .want = WANT_OVER, .flags = X_HEADROOM,
+	  .headroom = 0 },
+	{ "headroom-unlimited", UNL, UNL, 8 * M, 0, false, 0, .want = WANT_OK,
+	  .flags = X_UNLIMITED },
 	{ "raise-to-hard", 8 * M, 64 * M, 0, 0, true, 16 * M, .want = WANT_OVER,
 	  .some = "soft limit to the hard one" },
 	{ "hard-too-low", 8 * M, 12 * M, 0, 0, true, 16 * M, .want = WANT_OVER,
 	  .none = "soft limit to the hard one" },
 	{ "setcap", 8 * M, 8 * M, 0, 0, true, 16 * M, .want = WANT_OVER, .setcap = true },
-	{ "no-bounding", 8 * M, 8 * M, 0, C_NOBND, true, 16 * M, .want = WANT_OVER, .none = "setcap" },
+	{ "no-bounding", 8 * M, 8 * M, 0, C_NOBND, true, 16 * M, .want = WANT_OVER,
+	  .none = "setcap" },
 };
 
 static void run_generic(void)
@@ -427,6 +431,7 @@ static void big_vmlck(struct diag_facts *f) { f->st.vmlck = 100 * M; f->st.vmsiz
 static void big_vmsize(struct diag_facts *f) { f->st.vmsize = 10 * M; }
 static void huge_vmsize(struct diag_facts *f) { f->st.vmsize = 100 * G; }
 static void maps_at_max(struct diag_facts *f) { f->map_count = f->max_map_count = 65530; }
+static void maps_below_max(struct diag_facts *f) { f->max_map_count = 65530; f->map_count = 65529; }
 static void maps_over_max(struct diag_facts *f) { f->max_map_count = 65530; f->map_count = 65531; }
 static void maps_unread(struct diag_facts *f) { f->have_maps = false; f->maps_unread = "maps"; }
 static void maps_sysctl_unread(struct diag_facts *f)
@@ -435,21 +440,46 @@ static void maps_sysctl_unread(struct diag_facts *f)
 	f->maps_unread = "sys/vm/max_map_count";
 }
 static void shm_vs_vmlck(struct diag_facts *f) { f->st.vmlck = 100 * M; }
-static void uring_613(struct diag_facts *f)
+static void uring_614(struct diag_facts *f)
 {
+	set_kernel(f, 6, 14);
 	f->user.uring_bufs = 512 * K;
 	f->user.uring_ring_bytes = 512 * K;
 	f->user.uring_rings = 1;
+	f->user.uring_target_rings = 1;
 }
-static void uring_612(struct diag_facts *f) { uring_613(f); set_kernel(f, 6, 12); }
-static void uring_rings_only(struct diag_facts *f) { f->user.uring_ring_bytes = 1 * M; }
+static void uring_613(struct diag_facts *f) { uring_614(f); set_kernel(f, 6, 13); }
+static void uring_rings_only(struct diag_facts *f)
+{
+	set_kernel(f, 6, 14);
+	f->user.uring_ring_bytes = 1 * M;
+	f->user.uring_rings = 1;
+	f->user.uring_target_rings = 1;
+}
+static void uring_first_ring(struct diag_facts *f)
+{
+	uring_614(f);
+	f->user.uring_target_rings = 0;
+	f->user.uring_ring_bytes = 0;
+}
+static void uring_perf_shares(struct diag_facts *f)
+{
+	f->user.uring_bufs = 512 * K;
+	f->user.perf_locked = 512 * K;
+}
+static void perf_one_page_used(struct diag_facts *f) { f->user.uring_bufs = 2 * PAGE; }
+static void perf_other_rings(struct diag_facts *f) { f->user.perf_locked = 1032 * K; }
 static void paranoid_off(struct diag_facts *f) { f->perf_paranoid = -1; }
 static void perf_uring_used(struct diag_facts *f) { f->user.uring_bufs = 1032 * K; }
 static void perf_uring_pinned(struct diag_facts *f) { perf_uring_used(f); f->st.vmpin = 600 * K; }
 static void perf_maps_over(struct diag_facts *f) { maps_over_max(f); }
 static void bpf_511(struct diag_facts *f) { set_kernel(f, 5, 11); }
 static void bpf_6(struct diag_facts *f) { set_kernel(f, 6, 1); }
-static void bpf_unknown_kernel(struct diag_facts *f) { f->kmajor = f->kminor = 0; f->kernel[0] = 0; }
+static void bpf_unknown_kernel(struct diag_facts *f)
+{
+	f->kmajor = f->kminor = 0;
+	f->kernel[0] = '\0';
+}
 
 static void cg_tight(struct diag_facts *f)
 {
@@ -517,7 +547,9 @@ static void chain(struct diag_facts *f, enum diag_origin o, int set_at, int n)
 		p->link[i].pid = i == n - 1 ? 1 : 4242 - i;
 		snprintf(p->link[i].name, sizeof(p->link[i].name), "%s",
 			 i == n - 1 ? "systemd" : names[i % 3]);
-		p->link[i].lim = i <= set_at ? f->lim : (struct memlock_limit){ .soft = 64 * M, .hard = UNL };
+		p->link[i].lim = f->lim;
+		if (i > set_at)
+			p->link[i].lim = (struct memlock_limit){ .soft = 64 * M, .hard = UNL };
 		p->link[i].have_lim = true;
 		p->link[i].changed = i == set_at;
 	}
@@ -564,7 +596,11 @@ static void o_session(struct diag_facts *f)
 	f->prov.config_line = 2;
 }
 static void o_session_bare(struct diag_facts *f) { chain(f, ORIGIN_SESSION, 0, 3); }
-static void o_shell(struct diag_facts *f) { chain(f, ORIGIN_SHELL, 1, 4); f->prov.link[1].lim.hard = UNL; }
+static void o_shell(struct diag_facts *f)
+{
+	chain(f, ORIGIN_SHELL, 1, 4);
+	f->prov.link[1].lim.hard = UNL;
+}
 static void o_shell_hard(struct diag_facts *f) { chain(f, ORIGIN_SHELL, 1, 4); }
 static void o_self_shell(struct diag_facts *f) { o_shell(f); f->self = true; }
 static void o_wrapper(struct diag_facts *f) { chain(f, ORIGIN_WRAPPER, 0, 3); }
@@ -573,26 +609,29 @@ static void o_docker_sz0(struct diag_facts *f) { o_docker(f); }
 
 static const struct eval_case eval_cases[] = {
 	/* mlockall: VmSize, not VmLck; a mapping count it never splits */
-	{ "mlockall/charges-vmsize-not-vmlck", MODE_MLOCKALL, 8 * M, 8 * M, 0, 0, big_vmlck,
-	  true, 1 * M, .err = 0},
-	{ "mlockall/vmsize-over-no-size", MODE_MLOCKALL, 8 * M, 8 * M, 0, 0, big_vmsize,
-	  false, 0, .err = -ENOMEM, .flags = X_LIMIT, .some = "lock only the buffers" },
-	{ "mlock/ignores-vmsize", MODE_MLOCK, 8 * M, 8 * M, 0, 0, huge_vmsize, true, 4 * M, .err = 0},
-	{ "mlockall/ignores-map-count", MODE_MLOCKALL, 8 * M, 8 * M, 1 * M, 0, maps_over_max,
-	  true, 1 * M, .err = 0},
+	{ "mlockall/charges-vmsize-not-vmlck", MODE_MLOCKALL, 8 * M, 8 * M, 0, 0, big_vmlck, true,
+	  1 * M, .err = 0 },
+	{ "mlockall/vmsize-over-no-size", MODE_MLOCKALL, 8 * M, 8 * M, 0, 0, big_vmsize, false, 0,
+	  .err = -ENOMEM, .flags = X_LIMIT, .some = "lock only the buffers" },
+	{ "mlock/ignores-vmsize", MODE_MLOCK, 8 * M, 8 * M, 0, 0, huge_vmsize, true, 4 * M,
+	  .err = 0 },
+	{ "mlockall/ignores-map-count", MODE_MLOCKALL, 8 * M, 8 * M, 1 * M, 0, maps_over_max, true,
+	  1 * M, .err = 0 },
 	/* vm.max_map_count */
-	{ "mlock/maps-at-max-warns", MODE_MLOCK, 8 * M, 8 * M, 0, 0, maps_at_max, true, 1 * M, .err = 0,
-	  .check = "map_count", .detail = "a split needs one more" },
+	{ "mlock/maps-at-max-warns", MODE_MLOCK, 8 * M, 8 * M, 0, 0, maps_at_max, true, 1 * M,
+	  .err = 0, .check = "map_count", .detail = "a split needs one more" },
 	{ "mlock/maps-over-max", MODE_MLOCK, 8 * M, 8 * M, 0, 0, maps_over_max, true, 1 * M,
 	  .err = -ENOMEM, .first = "vm.max_map_count=131060" },
 	{ "onfault/maps-over-max", MODE_ONFAULT, 8 * M, 8 * M, 0, 0, maps_over_max, true, 1 * M,
-	  .err = -ENOMEM},
-	{ "mmap-locked/maps-at-max", MODE_MMAP_LOCKED, 8 * M, 8 * M, 0, 0, maps_at_max, true,
-	  1 * M, .err = 0},
+	  .err = -ENOMEM },
+	{ "mlock/maps-one-below-max-warns", MODE_MLOCK, 8 * M, 8 * M, 0, 0, maps_below_max, true,
+	  1 * M, .err = 0, .check = "map_count", .detail = "two splits" },
+	{ "mmap-locked/maps-at-max", MODE_MMAP_LOCKED, 8 * M, 8 * M, 0, 0, maps_at_max, true, 1 * M,
+	  .err = 0 },
 	{ "mmap-locked/maps-over-max", MODE_MMAP_LOCKED, 8 * M, 8 * M, 0, 0, maps_over_max, true,
-	  1 * M, .err = -ENOMEM},
-	{ "mlock/maps-unreadable", MODE_MLOCK, 8 * M, 8 * M, 0, 0, maps_unread, true, 1 * M, .err = 0,
-	  .check = "map_count", .detail = "could not read" },
+	  1 * M, .err = -ENOMEM },
+	{ "mlock/maps-unreadable", MODE_MLOCK, 8 * M, 8 * M, 0, 0, maps_unread, true, 1 * M,
+	  .err = 0, .check = "map_count", .detail = "could not read" },
 	{ "mlock/max-map-count-unreadable", MODE_MLOCK, 8 * M, 8 * M, 0, 0, maps_sysctl_unread,
 	  true, 1 * M, .err = 0, .check = "map_count", .detail = "sys/vm/max_map_count" },
 	/* do_mmap() refuses a mapping beyond vm.max_map_count before it
@@ -601,47 +640,65 @@ static const struct eval_case eval_cases[] = {
 	  maps_over_max, true, 1 * M, .err = -ENOMEM, .flags = X_LIMIT,
 	  .bug = "do_mmap() checks map_count > vm.max_map_count (ENOMEM) before "
 		 "mlock_future_ok() (EAGAIN)" },
-	{ "perf/maps-over-max-and-over-limit", MODE_PERF, 1 * M, 1 * M, 0, 0, perf_maps_over,
-	  true, 4 * M, .err = -ENOMEM, .flags = X_LIMIT,
+	{ "perf/maps-over-max-and-over-limit", MODE_PERF, 1 * M, 1 * M, 0, 0, perf_maps_over, true,
+	  4 * M, .err = -ENOMEM, .flags = X_LIMIT,
 	  .bug = "do_mmap() checks map_count before calling perf_mmap() (EPERM)" },
 
 	/* SHM_LOCK: the user's locked segments, not VmLck */
-	{ "shm/charges-user-shm-not-vmlck", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_vs_vmlck, true,
-	  4 * M, .err = 0},
+	{ "shm/charges-user-shm-not-vmlck", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_vs_vmlck, true, 4 * M,
+	  .err = 0 },
 	{ "shm/user-shm-over", MODE_SHM, 8 * M, 8 * M, 6 * M, 0, NULL, true, 4 * M, .err = -ENOMEM,
-	  .flags = X_LIMIT},
-	{ "shm/soft-0-no-cap", MODE_SHM, 0, 0, 0, 0, NULL, true, PAGE, .err = -EPERM, .flags = X_LIMIT},
+	  .flags = X_LIMIT },
+	{ "shm/soft-0-no-cap", MODE_SHM, 0, 0, 0, 0, NULL, true, PAGE, .err = -EPERM,
+	  .flags = X_LIMIT },
 	{ "shm/soft-8M-ipcns-cap-over", MODE_SHM, 8 * M, 8 * M, 6 * M, C_EFF | C_USERNS | C_IPCNS,
 	  NULL, true, 4 * M, .err = -ENOMEM, .flags = X_LIMIT, .none = "setcap" },
 	{ "shm/soft-0-ipcns-cap", MODE_SHM, 0, 0, 0, C_EFF | C_USERNS | C_IPCNS, NULL, true, PAGE,
-	  .err = -ENOMEM, .flags = X_LIMIT,
-	  .bug = "shmctl_do_lock() skips its EPERM with ns_capable() in the IPC namespace's "
-		 "owner; user_shm_lock() then asks capable() in the initial namespace: "
-		 "limit 0 gives ENOMEM" },
-	{ "shm/ipcns-cap-noted", MODE_SHM, 8 * M, 8 * M, 0, C_EFF | C_USERNS | C_IPCNS, NULL,
-	  true, 1 * M, .err = 0, .check = "cap_ipc_lock", .detail = "shmctl's EPERM check" },
+	  .err = -ENOMEM, .flags = X_LIMIT },
+	{ "shm/ipcns-cap-noted", MODE_SHM, 8 * M, 8 * M, 0, C_EFF | C_USERNS | C_IPCNS, NULL, true,
+	  1 * M, .err = 0, .check = "cap_ipc_lock", .detail = "shmctl's EPERM check" },
 
-	/* io_uring: buffers, and the rings since 6.13 */
-	{ "io_uring/6.13-counts-rings", MODE_IO_URING, 1 * M, 1 * M, 0, 0, uring_613, true, PAGE,
-	  .err = -ENOMEM, .flags = X_LIMIT | X_CHARGE, .charge = 1 * M + PAGE, .some = "already hold 512K" },
-	{ "io_uring/6.12-buffers-only", MODE_IO_URING, 1 * M, 1 * M, 0, 0, uring_612, true, PAGE,
+	/* io_uring: buffers; since 6.14 the rings, and a first ring of its own */
+	{ "io_uring/6.14-counts-rings", MODE_IO_URING, 1 * M, 1 * M, 0, 0, uring_614, true, PAGE,
+	  .err = -ENOMEM, .flags = X_LIMIT | X_CHARGE, .charge = 1 * M + PAGE,
+	  .some = "already hold 512K" },
+	{ "io_uring/6.13-buffers-only", MODE_IO_URING, 1 * M, 1 * M, 0, 0, uring_613, true, PAGE,
 	  .err = 0, .flags = X_CHARGE, .charge = 512 * K + PAGE },
-	{ "io_uring/6.13-rings-only", MODE_IO_URING, 1 * M, 1 * M, 0, 0, uring_rings_only, true,
+	{ "io_uring/6.14-rings-only", MODE_IO_URING, 1 * M, 1 * M, 0, 0, uring_rings_only, true,
 	  PAGE, .err = -ENOMEM, .flags = X_LIMIT, .none = "already hold" },
+	/* 512K of buffers + the 8K ring it must set up first + SIZE */
+	{ "io_uring/6.14-first-ring-at-limit", MODE_IO_URING, 2 * M, 2 * M, 0, 0, uring_first_ring,
+	  true, 1528 * K, .err = 0, .flags = X_CHARGE, .charge = 2 * M },
+	{ "io_uring/6.14-first-ring-a-page-over", MODE_IO_URING, 2 * M, 2 * M, 0, 0,
+	  uring_first_ring, true, 1532 * K, .err = -ENOMEM, .flags = X_LIMIT | X_CHARGE,
+	  .charge = 2 * M + PAGE },
+	{ "io_uring/perf-rings-share-locked-vm", MODE_IO_URING, 1 * M, 1 * M, 0, 0,
+	  uring_perf_shares, true, PAGE, .err = -ENOMEM, .flags = X_LIMIT },
 	{ "io_uring/hidden-descriptors", MODE_IO_URING, 8 * M, 8 * M, 0, 0, uring_hidden, true,
-	  1 * M, .err = 0, .flags = X_UNKNOWN, .first = "run doctor as root", .verdict = "could not tell" },
-	{ "io_uring/unlistable", MODE_IO_URING, 8 * M, 8 * M, 0, 0, uring_unread, true, 1 * M, .err = 0,
-	  .flags = X_UNKNOWN},
+	  1 * M, .err = 0, .flags = X_UNKNOWN, .some = "io_uring descriptor",
+	  .verdict = "could not tell: io_uring_register(IORING_REGISTER_BUFFERS) is charged "
+		 "with the io_uring memory" },
+	{ "io_uring/unlistable", MODE_IO_URING, 8 * M, 8 * M, 0, 0, uring_unread, true, 1 * M,
+	  .err = 0, .flags = X_UNKNOWN, .verdict = "could not tell" },
+	{ "io_uring/unlistable-says-what", MODE_IO_URING, 8 * M, 8 * M, 0, 0, uring_unread, true,
+	  1 * M, .err = 0, .flags = X_UNKNOWN, .verdict = "io_uring",
+	  .bug = "the verdict blames memory (whether 1M fits in memory depends on a file it "
+		 "needs) when what could not be read is the list of the user's io_uring "
+		 "instances" },
 	{ "mlock/uring-unlistable-irrelevant", MODE_MLOCK, 8 * M, 8 * M, 0, 0, uring_unread, true,
-	  1 * M, .err = 0},
+	  1 * M, .err = 0 },
 
 	/* perf: 516K x 2 CPUs = 1032K (258 pages) free; the ring is 2^n + 1 pages */
 	{ "perf/ring-in-allowance-soft-0", MODE_PERF, 0, 0, 0, 0, NULL, true, 512 * K, .err = 0,
 	  .flags = X_NOREMEDY | X_CHARGE, .charge = 0 },
-	{ "perf/ring-fills-allowance-soft-0", MODE_PERF, 0, 0, 0, 0, NULL, true, 1028 * K, .err = 0,
+	{ "perf/ring-of-257-pages-fits-soft-0", MODE_PERF, 0, 0, 0, 0, NULL, true, 1 * M, .err = 0,
 	  .flags = X_CHARGE, .charge = 0 },
-	{ "perf/ring-a-page-beyond-soft-0", MODE_PERF, 0, 0, 0, 0, NULL, true, 1028 * K + 1,
-	  .err = -EPERM, .flags = X_LIMIT | X_CHARGE, .charge = (2048 + 1 - 258) * PAGE },
+	{ "perf/ring-a-page-beyond-soft-0", MODE_PERF, 0, 0, 0, 0, perf_one_page_used, true, 1 * M,
+	  .err = -EPERM, .flags = X_LIMIT | X_CHARGE, .charge = PAGE },
+	{ "perf/1M-plus-a-byte-is-a-2M-ring", MODE_PERF, 0, 0, 0, 0, NULL, true, 1 * M + 1,
+	  .err = -EPERM, .flags = X_LIMIT | X_CHARGE, .charge = (512 + 1 - 258) * PAGE },
+	{ "perf/allowance-used-by-other-rings", MODE_PERF, 0, 0, 0, 0, perf_other_rings, true,
+	  4 * K, .err = -EPERM, .flags = X_LIMIT | X_CHARGE, .charge = 2 * PAGE },
 	{ "perf/4M-ring-soft-1M", MODE_PERF, 1 * M, 1 * M, 0, 0, NULL, true, 4 * M, .err = -EPERM,
 	  .flags = X_LIMIT | X_CHARGE, .charge = (1024 + 1 - 258) * PAGE,
 	  .some = "perf_event_mlock_kb (now 516K" },
@@ -649,51 +706,56 @@ static const struct eval_case eval_cases[] = {
 	  .flags = X_CHARGE, .charge = (512 + 1 - 258) * PAGE },
 	{ "perf/3M-rounds-to-4M", MODE_PERF, 1 * M, 1 * M, 0, 0, NULL, true, 3 * M, .err = -EPERM,
 	  .flags = X_LIMIT | X_CHARGE, .charge = (1024 + 1 - 258) * PAGE },
-	{ "perf/soft-0-4M", MODE_PERF, 0, 0, 0, 0, NULL, true, 4 * M, .err = -EPERM, .flags = X_LIMIT},
-	{ "perf/paranoid-minus-1", MODE_PERF, 1 * M, 1 * M, 0, 0, paranoid_off, true, 4 * M, .err = 0,
-	  .check = "limit", .detail = "perf_event_paranoid is -1" },
-	{ "perf/cap", MODE_PERF, 1 * M, 1 * M, 0, C_EFF, NULL, true, 4 * M, .err = 0},
+	{ "perf/soft-0-4M", MODE_PERF, 0, 0, 0, 0, NULL, true, 4 * M, .err = -EPERM,
+	  .flags = X_LIMIT },
+	{ "perf/paranoid-minus-1", MODE_PERF, 1 * M, 1 * M, 0, 0, paranoid_off, true, 4 * M,
+	  .err = 0, .check = "limit", .detail = "perf_event_paranoid is -1" },
+	{ "perf/cap", MODE_PERF, 1 * M, 1 * M, 0, C_EFF, NULL, true, 4 * M, .err = 0 },
 	{ "perf/cap-in-userns", MODE_PERF, 1 * M, 1 * M, 0, C_EFF | C_USERNS, NULL, true, 4 * M,
 	  .err = -EPERM, .flags = X_LIMIT, .none = "setcap" },
 	{ "perf/setcap-mentions-paranoid", MODE_PERF, 1 * M, 1 * M, 0, 0, NULL, true, 4 * M,
 	  .err = -EPERM, .flags = X_LIMIT, .some = "perf_event_paranoid=-1" },
 	{ "perf/vmpin-held", MODE_PERF, 1 * M, 1 * M, 800 * K, 0, NULL, true, 2 * M, .err = -EPERM,
-	  .flags = X_LIMIT},
-	{ "perf/allowance-used-by-io_uring", MODE_PERF, 1 * M, 1 * M, 0, 0, perf_uring_used,
-	  true, 512 * K, .err = 0, .flags = X_CHARGE, .charge = 129 * PAGE },
-	{ "perf/allowance-used-and-vmpin", MODE_PERF, 1 * M, 1 * M, 0, 0, perf_uring_pinned,
-	  true, 512 * K, .err = -EPERM, .flags = X_LIMIT},
-	{ "perf/unlimited", MODE_PERF, UNL, UNL, 0, 0, NULL, true, 64 * M, .err = 0},
+	  .flags = X_LIMIT },
+	{ "perf/allowance-used-by-io_uring", MODE_PERF, 1 * M, 1 * M, 0, 0, perf_uring_used, true,
+	  512 * K, .err = 0, .flags = X_CHARGE, .charge = 129 * PAGE },
+	{ "perf/allowance-used-and-vmpin", MODE_PERF, 1 * M, 1 * M, 0, 0, perf_uring_pinned, true,
+	  512 * K, .err = -EPERM, .flags = X_LIMIT },
+	{ "perf/unlimited", MODE_PERF, UNL, UNL, 0, 0, NULL, true, 64 * M, .err = 0 },
 	{ "perf/no-size-soft-0", MODE_PERF, 0, 0, 0, 0, NULL, false, 0, .err = 0,
 	  .bug = "perf_mmap() maps a ring within the free perf_event_mlock_kb allowance "
 		 "whatever the soft limit: headroom is not nothing" },
 
 	/* bpf: before 5.11 the limit, with no exemption; since, the cgroup */
-	{ "bpf/5.11-limit-does-not-apply", MODE_BPF, 0, 0, 64 * M, 0, bpf_511, true, 1 * G, .err = 0,
-	  .flags = X_UNLIMITED},
-	{ "bpf/6.1-no-size", MODE_BPF, 8 * M, 8 * M, 64 * M, 0, bpf_6, false, 0, .err = 0, .flags = X_UNLIMITED,
-	  .verdict = "memory cgroup charges it" },
-	{ "bpf/unknown-kernel-taken-as-new", MODE_BPF, 0, 0, 0, 0, bpf_unknown_kernel, true,
-	  1 * M, .err = 0},
+	{ "bpf/5.11-limit-does-not-apply", MODE_BPF, 0, 0, 64 * M, 0, bpf_511, true, 1 * G,
+	  .err = 0, .flags = X_UNLIMITED },
+	{ "bpf/6.1-no-size", MODE_BPF, 8 * M, 8 * M, 64 * M, 0, bpf_6, false, 0, .err = 0,
+	  .flags = X_UNLIMITED, .verdict = "memory cgroup charges it" },
+	{ "bpf/unknown-kernel-taken-as-new", MODE_BPF, 0, 0, 0, 0, bpf_unknown_kernel, true, 1 * M,
+	  .err = 0 },
 	{ "bpf/5.10-cap-does-not-help", MODE_BPF, 8 * M, 64 * M, 8 * M, C_EFF, NULL, true, 1 * M,
 	  .err = -EPERM, .flags = X_LIMIT, .some = "even for root", .none = "setcap",
 	  .none2 = "CAP_IPC_LOCK is already" },
-	{ "bpf/5.10-cgroup-not-checked", MODE_BPF, 8 * M, 8 * M, 0, 0, cg_tight, true, 4 * M, .err = 0},
+	{ "bpf/5.10-cgroup-not-checked", MODE_BPF, 8 * M, 8 * M, 0, 0, cg_tight, true, 4 * M,
+	  .err = 0 },
 
 	/* the memory cgroup */
-	{ "mlock/cgroup-over", MODE_MLOCK, UNL, UNL, 0, 0, cg_tight, true, 20 * M, .err = -EAGAIN, .flags = X_OOM,
-	  .first = "memory.max", .verdict = "OOM killer" },
-	{ "mlock/cgroup-v1-over", MODE_MLOCK, UNL, UNL, 0, 0, cg_v1, true, 20 * M, .err = -EAGAIN, .flags = X_OOM,
-	  .first = "memory.limit_in_bytes" },
+	{ "mlock/cgroup-over", MODE_MLOCK, UNL, UNL, 0, 0, cg_tight, true, 20 * M, .err = -EAGAIN,
+	  .flags = X_OOM, .first = "memory.max", .verdict = "OOM killer" },
+	{ "mlock/cgroup-v1-over", MODE_MLOCK, UNL, UNL, 0, 0, cg_v1, true, 20 * M, .err = -EAGAIN,
+	  .flags = X_OOM, .first = "memory.limit_in_bytes" },
 	{ "mlock/cgroup-reclaimable", MODE_MLOCK, UNL, UNL, 0, 0, cg_reclaimable, true, 20 * M,
-	  .err = 0},
-	{ "mlock/cgroup-exactly-room", MODE_MLOCK, UNL, UNL, 0, 0, cg_tight, true, 10 * M, .err = 0},
-	{ "onfault/cgroup-not-faulted", MODE_ONFAULT, UNL, UNL, 0, 0, cg_tight, true, 20 * M, .err = 0},
-	{ "rdma/cgroup-over", MODE_RDMA, UNL, UNL, 0, 0, cg_tight, true, 20 * M, .err = -EAGAIN, .flags = X_OOM},
+	  .err = 0 },
+	{ "mlock/cgroup-exactly-room", MODE_MLOCK, UNL, UNL, 0, 0, cg_tight, true, 10 * M,
+	  .err = 0 },
+	{ "onfault/cgroup-not-faulted", MODE_ONFAULT, UNL, UNL, 0, 0, cg_tight, true, 20 * M,
+	  .err = 0 },
+	{ "rdma/cgroup-over", MODE_RDMA, UNL, UNL, 0, 0, cg_tight, true, 20 * M, .err = -EAGAIN,
+	  .flags = X_OOM },
 	{ "mlock/limit-before-cgroup", MODE_MLOCK, 8 * M, 8 * M, 0, 0, cg_tight, true, 20 * M,
-	  .err = -ENOMEM, .flags = X_LIMIT},
-	{ "mlock/cgroup-unreadable", MODE_MLOCK, 8 * M, 8 * M, 0, 0, cg_unread, true, 1 * M, .err = 0,
-	  .flags = X_UNKNOWN, .first = "memory.max" },
+	  .err = -ENOMEM, .flags = X_LIMIT },
+	{ "mlock/cgroup-unreadable", MODE_MLOCK, 8 * M, 8 * M, 0, 0, cg_unread, true, 1 * M,
+	  .err = 0, .flags = X_UNKNOWN, .first = "memory.max" },
 
 	/* RAM, swap and overcommit */
 	{ "mlock/overcommit-0-over-ram-and-swap", MODE_MLOCK, UNL, UNL, 0, 0, ram_only, true,
@@ -701,21 +763,25 @@ static const struct eval_case eval_cases[] = {
 	{ "mlock/overcommit-0-within-swap", MODE_MLOCK, UNL, UNL, 0, 0, ram_swap, true, 20 * G,
 	  .err = -EAGAIN, .first = "free memory first" },
 	{ "mlock/overcommit-1-over-ram", MODE_MLOCK, UNL, UNL, 0, 0, overcommit_1, true, 20 * G,
-	  .err = -EAGAIN},
-	{ "mlock/overcommit-2-over-commit", MODE_MLOCK, UNL, UNL, 0, 0, overcommit_2, true,
-	  4 * G, .err = -ENOMEM},
-	{ "mlock/overcommit-2-within-commit", MODE_MLOCK, UNL, UNL, 0, 0, overcommit_2, true,
-	  1 * G, .err = 0},
-	{ "onfault/over-ram-not-faulted", MODE_ONFAULT, UNL, UNL, 0, 0, ram_only, true, 20 * G,
-	  .err = 0},
-	{ "mlock/over-available-warns", MODE_MLOCK, UNL, UNL, 0, 0, low_available, true, 2 * G, .err = 0,
-	  .check = "memory", .detail = "more than MemAvailable" },
-	{ "mlock/meminfo-unreadable", MODE_MLOCK, 8 * M, 8 * M, 0, 0, meminfo_unread, true,
-	  4 * M, .err = 0, .flags = X_UNKNOWN, .verdict = "could not tell", .first = "meminfo" },
-	{ "mlock/meminfo-unreadable-limit-fails", MODE_MLOCK, 8 * M, 8 * M, 0, 0,
-	  meminfo_unread, true, 16 * M, .err = -ENOMEM, .flags = X_LIMIT},
-	{ "mlock/meminfo-unreadable-no-size", MODE_MLOCK, 8 * M, 8 * M, 0, 0, meminfo_unread,
-	  false, 0, .err = 0, .flags = X_UNKNOWN},
+	  .err = -EAGAIN },
+	{ "mlock/overcommit-2-over-commit", MODE_MLOCK, UNL, UNL, 0, 0, overcommit_2, true, 4 * G,
+	  .err = -ENOMEM },
+	{ "mlock/overcommit-2-within-commit", MODE_MLOCK, UNL, UNL, 0, 0, overcommit_2, true, 1 * G,
+	  .err = 0 },
+	{ "onfault/over-ram-and-swap-still-mapped", MODE_ONFAULT, UNL, UNL, 0, 0, ram_only, true,
+	  20 * G, .err = -ENOMEM },
+	{ "onfault/over-ram-within-swap-not-faulted", MODE_ONFAULT, UNL, UNL, 0, 0, ram_swap, true,
+	  20 * G, .err = 0 },
+	{ "perf/over-ram-not-mapped-by-the-caller", MODE_PERF, UNL, UNL, 0, 0, ram_only, true,
+	  32 * G, .err = 0 },
+	{ "mlock/over-available-warns", MODE_MLOCK, UNL, UNL, 0, 0, low_available, true, 2 * G,
+	  .err = 0, .check = "memory", .detail = "more than MemAvailable" },
+	{ "mlock/meminfo-unreadable", MODE_MLOCK, 8 * M, 8 * M, 0, 0, meminfo_unread, true, 4 * M,
+	  .err = 0, .flags = X_UNKNOWN, .verdict = "could not tell", .first = "meminfo" },
+	{ "mlock/meminfo-unreadable-limit-fails", MODE_MLOCK, 8 * M, 8 * M, 0, 0, meminfo_unread,
+	  true, 16 * M, .err = -ENOMEM, .flags = X_LIMIT },
+	{ "mlock/meminfo-unreadable-no-size", MODE_MLOCK, 8 * M, 8 * M, 0, 0, meminfo_unread, false,
+	  0, .err = 0, .flags = X_UNKNOWN },
 
 	/* SHM_LOCK's counters unreadable */
 	{ "shm/shm-unreadable", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_unread, true, 1 * M, .err = 0,
@@ -723,23 +789,22 @@ static const struct eval_case eval_cases[] = {
 	{ "shm/shm-unreadable-other-ns", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_unread_other_ns, true,
 	  1 * M, .err = 0, .flags = X_UNKNOWN, .check = "shm_locked", .detail = "CAP_SYS_ADMIN" },
 	{ "mlock/shm-unreadable-irrelevant", MODE_MLOCK, 8 * M, 8 * M, 0, 0, shm_unread, true,
-	  1 * M, .err = 0},
-	{ "shm/shm-unreadable-but-cap", MODE_SHM, 8 * M, 8 * M, 0, C_EFF, shm_unread, true,
-	  1 * M, .err = 0,
-	  .bug = "with CAP_IPC_LOCK in the initial namespace user_shm_lock() passes "
+	  1 * M, .err = 0 },
+	{ "shm/shm-unreadable-but-cap", MODE_SHM, 8 * M, 8 * M, 0, C_EFF, shm_unread, true, 1 * M,
+	  .err = 0, .bug = "with CAP_IPC_LOCK in the initial namespace user_shm_lock() passes "
 		 "whatever the user holds: the answer does not depend on sysvipc/shm" },
 
 	/* remedies of the mode */
-	{ "shm/ipcrm-for-stale", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_stale, true, 4 * M, .err = -ENOMEM,
-	  .flags = X_LIMIT, .some = "'ipcrm -m 77'" },
+	{ "shm/ipcrm-for-stale", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_stale, true, 4 * M,
+	  .err = -ENOMEM, .flags = X_LIMIT, .some = "'ipcrm -m 77'" },
 	{ "shm/ipcrm-in-its-namespace", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_stale_other_ns, true,
 	  4 * M, .err = -ENOMEM, .flags = X_LIMIT, .some = "nsenter -t 4242 --ipc ipcrm -m 77" },
 	{ "shm/no-ipcrm-without-stale", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_held_not_stale, true,
 	  4 * M, .err = -ENOMEM, .flags = X_LIMIT, .none = "ipcrm" },
 	{ "mlock/no-ipcrm-in-mlock", MODE_MLOCK, 8 * M, 8 * M, 8 * M, 0, shm_stale, true, 4 * M,
 	  .err = -ENOMEM, .flags = X_LIMIT, .none = "ipcrm" },
-	{ "mlock/permitted-not-effective", MODE_MLOCK, 8 * M, 8 * M, 0, C_PRM, NULL, true,
-	  16 * M, .err = -ENOMEM, .flags = X_LIMIT, .some = "already permitted", .none = "setcap" },
+	{ "mlock/permitted-not-effective", MODE_MLOCK, 8 * M, 8 * M, 0, C_PRM, NULL, true, 16 * M,
+	  .err = -ENOMEM, .flags = X_LIMIT, .some = "already permitted", .none = "setcap" },
 	{ "mlock/self-raise", MODE_MLOCK, 8 * M, 64 * M, 0, 0, self_process, true, 16 * M,
 	  .err = -ENOMEM, .flags = X_LIMIT, .some = "'memlock limit --raise' in this shell" },
 	{ "mlock/hard-limit-leaves-room", MODE_MLOCK, 8 * M, 64 * M, 0, 0, NULL, true, 16 * M,
@@ -749,61 +814,67 @@ static const struct eval_case eval_cases[] = {
 	  .some = "as root with CAP_SYS_RESOURCE" },
 
 	/* a SIZE of 0: can_do_mlock() still refuses a limit of 0 */
-	{ "mlock/size-0-within", MODE_MLOCK, 8 * M, 8 * M, 0, 0, NULL, true, 0, .err = 0, .flags = X_NOREMEDY},
-	{ "mlock/size-0-soft-0", MODE_MLOCK, 0, 0, 0, 0, NULL, true, 0, .err = -EPERM, .flags = X_LIMIT,
-	  .none = "--set 0K", .none2 = "memlock 0'" },
-	{ "mlock/size-0-soft-0-docker", MODE_MLOCK, 0, 0, 0, 0, o_docker_sz0, true, 0, .err = -EPERM,
-	  .flags = X_LIMIT, .none = "memlock=0:0", .none2 = "--set 0K" },
+	{ "mlock/size-0-within", MODE_MLOCK, 8 * M, 8 * M, 0, 0, NULL, true, 0, .err = 0,
+	  .flags = X_NOREMEDY },
+	{ "mlock/size-0-soft-0", MODE_MLOCK, 0, 0, 0, 0, NULL, true, 0, .err = -EPERM,
+	  .flags = X_LIMIT, .none = "--set 0K", .none2 = "memlock 0'",
+	  .bug = "a limit of 0 is what fails: the remedy must ask for at least a page, " "not 0K" },
+	{ "mlock/size-0-soft-0-docker", MODE_MLOCK, 0, 0, 0, 0, o_docker_sz0, true, 0,
+	  .err = -EPERM, .flags = X_LIMIT, .none = "memlock=0:0", .none2 = "--set 0K",
+	  .bug = "'--ulimit memlock=0:0' leaves the limit at 0, where can_do_mlock() " "refuses" },
 
 	/* the first remedy acts where the limit was set */
 	{ "origin/systemd-dropin", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_systemd_dropin, true, 16 * M,
 	  .err = -ENOMEM, .flags = X_LIMIT,
 	  .first = "change 'LimitMEMLOCK=' in /etc/systemd/system/foo.service.d/10-x.conf "
-		   "(line 3) to 16M" },
-	{ "origin/systemd-no-config", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_systemd_bare, true,
-	  16 * M, .err = -ENOMEM, .flags = X_LIMIT,
+		 "(line 3) to 16M" },
+	{ "origin/systemd-no-config", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_systemd_bare, true, 16 * M,
+	  .err = -ENOMEM, .flags = X_LIMIT,
 	  .first = "add a drop-in /etc/systemd/system/foo.service.d/memlock.conf" },
-	{ "origin/systemd-manager-default", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_systemd_default,
-	  true, 16 * M, .err = -ENOMEM, .flags = X_LIMIT,
+	{ "origin/systemd-manager-default", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_systemd_default, true,
+	  16 * M, .err = -ENOMEM, .flags = X_LIMIT,
 	  .first = "manager's default from /etc/systemd/system.conf: add a drop-in" },
-	{ "origin/systemd-origin-check", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_systemd_default,
-	  true, 1 * M, .err = 0, .check = "origin",
+	{ "origin/systemd-origin-check", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_systemd_default, true,
+	  1 * M, .err = 0, .check = "origin",
 	  .detail = "systemd: unchanged from pid 1 (systemd), /etc/systemd/system.conf" },
 	{ "origin/systemd-user", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_systemd_user, true, 16 * M,
-	  .err = -ENOMEM, .flags = X_LIMIT, .first = "~/.config/systemd/user/app.service.d/memlock.conf",
+	  .err = -ENOMEM, .flags = X_LIMIT,
+	  .first = "~/.config/systemd/user/app.service.d/memlock.conf",
 	  .some = "LimitMEMLOCK= of user@65534.service first" },
 	{ "origin/containerd", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_containerd, true, 16 * M,
-	  .err = -ENOMEM, .flags = X_LIMIT, .first = "container runtime (containerd-shim)", .none = "docker",
-	  .none2 = "Docker" },
+	  .err = -ENOMEM, .flags = X_LIMIT, .first = "container runtime (containerd-shim)",
+	  .none = "docker", .none2 = "Docker" },
 	{ "origin/docker", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_docker, true, 16 * M, .err = -ENOMEM,
 	  .flags = X_LIMIT, .first = "--ulimit memlock=16777216:16777216" },
 	{ "origin/conmon", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_conmon, true, 16 * M, .err = -ENOMEM,
 	  .flags = X_LIMIT, .first = "(podman)", .none = "docker" },
 	{ "origin/kubernetes", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_kubernetes, true, 16 * M,
 	  .err = -ENOMEM, .flags = X_LIMIT, .first = "containerd.service", .none = "docker" },
-	{ "origin/runc", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_runc, true, 16 * M, .err = -ENOMEM, .flags = X_LIMIT,
-	  .first = "container runtime (runc)", .none = "docker" },
+	{ "origin/runc", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_runc, true, 16 * M, .err = -ENOMEM,
+	  .flags = X_LIMIT, .first = "container runtime (runc)", .none = "docker" },
 	{ "origin/session", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_session, true, 16 * M, .err = -ENOMEM,
 	  .flags = X_LIMIT, .first = "/etc/security/limits.d/90-x.conf line 2 to give nobody "
-			    "'soft memlock 16384'" },
-	{ "origin/session-no-config", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_session_bare, true,
-	  16 * M, .err = -ENOMEM, .flags = X_LIMIT, .first = "'nobody soft memlock 16384'" },
+		 "'soft memlock 16384'" },
+	{ "origin/session-no-config", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_session_bare, true, 16 * M,
+	  .err = -ENOMEM, .flags = X_LIMIT, .first = "'nobody soft memlock 16384'" },
 	{ "origin/shell", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_shell, true, 16 * M, .err = -ENOMEM,
 	  .flags = X_LIMIT, .first = "the shell pid 4241 (bash): there, 'ulimit -S -l 16384'" },
-	{ "origin/shell-hard-lowered", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_shell_hard, true,
-	  16 * M, .err = -ENOMEM, .flags = X_LIMIT, .first = "only CAP_SYS_RESOURCE raises" },
+	{ "origin/shell-hard-lowered", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_shell_hard, true, 16 * M,
+	  .err = -ENOMEM, .flags = X_LIMIT, .first = "only CAP_SYS_RESOURCE raises" },
 	{ "origin/self-shell-raise-first", MODE_MLOCK, 8 * M, 64 * M, 0, 0, o_self_shell, true,
-	  16 * M, .err = -ENOMEM, .flags = X_LIMIT, .first = "raise the soft limit to the hard one (64M)" },
+	  16 * M, .err = -ENOMEM, .flags = X_LIMIT,
+	  .first = "raise the soft limit to the hard one (64M)" },
 	{ "origin/wrapper-raise-first", MODE_MLOCK, 8 * M, 64 * M, 0, 0, o_wrapper, true, 16 * M,
 	  .err = -ENOMEM, .flags = X_LIMIT, .first = "'memlock limit -p 4242 --raise'",
 	  .some = "without the wrapper that lowered it" },
 	{ "origin/wrapper", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_wrapper, true, 16 * M, .err = -ENOMEM,
-	  .flags = X_LIMIT, .first = "without the wrapper that lowered it (its parent pid 4241 (bash) "
-			    "has soft 64M, hard unlimited)" },
-	{ "origin/inherited", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_inherited, true, 16 * M, .err = -ENOMEM,
-	  .flags = X_LIMIT, .first = "never changed below pid 1 (systemd)" },
-	{ "origin/unknown", MODE_MLOCK, 8 * M, 8 * M, 0, 0, NULL, true, 16 * M, .err = -ENOMEM, .flags = X_LIMIT,
-	  .first = "setrlimit(RLIMIT_MEMLOCK)" },
+	  .flags = X_LIMIT,
+	  .first = "without the wrapper that lowered it (its parent pid 4241 (bash) "
+		 "has soft 64M, hard unlimited)" },
+	{ "origin/inherited", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_inherited, true, 16 * M,
+	  .err = -ENOMEM, .flags = X_LIMIT, .first = "never changed below pid 1 (systemd)" },
+	{ "origin/unknown", MODE_MLOCK, 8 * M, 8 * M, 0, 0, NULL, true, 16 * M, .err = -ENOMEM,
+	  .flags = X_LIMIT, .first = "setrlimit(RLIMIT_MEMLOCK)" },
 	{ "origin/unknown-over-in-io_uring", MODE_IO_URING, 8 * M, 8 * M, 0, 0, o_docker, true,
 	  16 * M, .err = -ENOMEM, .flags = X_LIMIT, .first = "--ulimit memlock=16777216:16777216" },
 };
@@ -828,73 +899,83 @@ struct prov_case {
 };
 
 static const struct prov_case prov_cases[] = {
-	{ "prov/wrapper", 110, 65534, 1 * M, 1 * M, .origin = ORIGIN_WRAPPER, .end = CHAIN_TOP, .set_at = 0, .n = 3},
-	{ "prov/shell-in-the-middle", 120, 65534, 1 * M, 1 * M, .origin = ORIGIN_SHELL, .end = CHAIN_TOP, .set_at = 1,
-	  .n = 4},
-	{ "prov/systemd-v2-later-dropin-wins", 130, 0, 16 * M, 16 * M, .etc = "sysd/etc", .origin = ORIGIN_SYSTEMD,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "foo.service",
-	  .config = "sysd/etc/systemd/system/foo.service.d/20-b.conf", .config_line = 3},
-	{ "prov/systemd-v1-name=systemd", 131, 0, 16 * M, 16 * M, .etc = "sysd/etc", .origin = ORIGIN_SYSTEMD,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "foo.service",
-	  .config = "sysd/etc/systemd/system/foo.service.d/20-b.conf", .config_line = 3},
-	{ "prov/systemd-default-limit", 132, 0, 32 * M, 32 * M, .etc = "sysd/etc", .origin = ORIGIN_SYSTEMD,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "bar.service", .config = "sysd/etc/systemd/system.conf", .config_line = 4},
-	{ "prov/systemd-unchanged-from-pid-1", 133, 0, 8 * M, 8 * M, .etc = "sysd/etc", .origin = ORIGIN_SYSTEMD,
-	  .end = CHAIN_TOP, .set_at = -1, .n = 2, .unit = "baz.service", .config = "sysd/etc/systemd/system.conf", .config_line = 4},
-	{ "prov/systemd-no-config-at-all", 130, 0, 16 * M, 16 * M, .etc = "empty/etc", .origin = ORIGIN_SYSTEMD,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "foo.service"},
-	{ "prov/systemd-user", 140, 65534, 2 * M, 2 * M, .etc = "usersd/etc", .origin = ORIGIN_SYSTEMD_USER,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 3, .unit = "app.service",
-	  .config = "usersd/etc/systemd/user/app.service.d/override.conf", .config_line = 2},
+	{ "prov/wrapper", 110, 65534, 1 * M, 1 * M, .origin = ORIGIN_WRAPPER, .end = CHAIN_TOP,
+	  .set_at = 0, .n = 3 },
+	{ "prov/shell-in-the-middle", 120, 65534, 1 * M, 1 * M, .origin = ORIGIN_SHELL,
+	  .end = CHAIN_TOP, .set_at = 1, .n = 4 },
+	{ "prov/systemd-v2-later-dropin-wins", 130, 0, 16 * M, 16 * M, .etc = "sysd/etc",
+	  .origin = ORIGIN_SYSTEMD, .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "foo.service",
+	  .config = "sysd/etc/systemd/system/foo.service.d/20-b.conf", .config_line = 3 },
+	{ "prov/systemd-v1-name=systemd", 131, 0, 16 * M, 16 * M, .etc = "sysd/etc",
+	  .origin = ORIGIN_SYSTEMD, .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "foo.service",
+	  .config = "sysd/etc/systemd/system/foo.service.d/20-b.conf", .config_line = 3 },
+	{ "prov/systemd-default-limit", 132, 0, 32 * M, 32 * M, .etc = "sysd/etc",
+	  .origin = ORIGIN_SYSTEMD, .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "bar.service",
+	  .config = "sysd/etc/systemd/system.conf", .config_line = 4 },
+	{ "prov/systemd-unchanged-from-pid-1", 133, 0, 8 * M, 8 * M, .etc = "sysd/etc",
+	  .origin = ORIGIN_SYSTEMD, .end = CHAIN_TOP, .set_at = -1, .n = 2, .unit = "baz.service",
+	  .config = "sysd/etc/systemd/system.conf", .config_line = 4 },
+	{ "prov/systemd-no-config-at-all", 130, 0, 16 * M, 16 * M, .etc = "empty/etc",
+	  .origin = ORIGIN_SYSTEMD, .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "foo.service" },
+	{ "prov/systemd-user", 140, 65534, 2 * M, 2 * M, .etc = "usersd/etc",
+	  .origin = ORIGIN_SYSTEMD_USER, .end = CHAIN_TOP, .set_at = 0, .n = 3,
+	  .unit = "app.service", .config = "usersd/etc/systemd/user/app.service.d/override.conf",
+	  .config_line = 2 },
 	{ "prov/container-containerd-shim", 150, 0, 65536, 65536, .origin = ORIGIN_CONTAINER,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 3, .runtime = "containerd-shim"},
-	{ "prov/container-runc", 152, 0, 65536, 65536, .origin = ORIGIN_CONTAINER, .end = CHAIN_TOP, .set_at = 0, .n = 3, .runtime = "runc"},
-	{ "prov/container-conmon", 154, 1000, 65536, 65536, .origin = ORIGIN_CONTAINER, .end = CHAIN_TOP, .set_at = 0,
-	  .n = 3, .runtime = "conmon"},
+	  .end = CHAIN_TOP, .set_at = 0, .n = 3, .runtime = "containerd-shim" },
+	{ "prov/container-runc", 152, 0, 65536, 65536, .origin = ORIGIN_CONTAINER, .end = CHAIN_TOP,
+	  .set_at = 0, .n = 3, .runtime = "runc" },
+	{ "prov/container-conmon", 154, 1000, 65536, 65536, .origin = ORIGIN_CONTAINER,
+	  .end = CHAIN_TOP, .set_at = 0, .n = 3, .runtime = "conmon" },
 	{ "prov/container-docker-cgroup", 160, 0, 65536, 65536, .origin = ORIGIN_CONTAINER,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 3, .runtime = "docker"},
+	  .end = CHAIN_TOP, .set_at = 0, .n = 3, .runtime = "docker" },
 	{ "prov/session-sshd-user-line-wins", 170, 65534, 4 * M, 4 * M, .etc = "pam1/etc",
-	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3, .config = "pam1/etc/security/limits.d/20-b.conf",
-	  .config_line = 3},
-	{ "prov/session-su-later-same-rank", 172, 65534, 2048, 2048, .etc = "pam2/etc", .origin = ORIGIN_SESSION,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 3, .config = "pam2/etc/security/limits.d/50-x.conf", .config_line = 2},
-	{ "prov/session-star-not-for-root", 174, 0, 4 * M, 4 * M, .etc = "pam6/etc", .origin = ORIGIN_SESSION,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 3},
-	{ "prov/session-root-own-line", 178, 0, 4 * M, 4 * M, .etc = "pam3/etc", .origin = ORIGIN_SESSION,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 3, .config = "pam3/etc/security/limits.d/10-root.conf", .config_line = 1},
-	{ "prov/session-group-beats-star", 176, 65534, 4 * M, 4 * M, .etc = "pam4/etc", .origin = ORIGIN_SESSION,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 3, .config = "pam4/etc/security/limits.conf", .config_line = 1},
-	{ "prov/session-no-pam-config", 170, 65534, 4 * M, 4 * M, .etc = "empty/etc", .origin = ORIGIN_SESSION,
-	  .end = CHAIN_TOP, .set_at = 0, .n = 3},
-	{ "prov/inherited", 180, 65534, 8 * M, 8 * M, .origin = ORIGIN_INHERITED, .end = CHAIN_TOP, .set_at = -1, .n = 3},
+	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3,
+	  .config = "pam1/etc/security/limits.d/20-b.conf", .config_line = 3 },
+	{ "prov/session-su-later-same-rank", 172, 65534, 2048, 2048, .etc = "pam2/etc",
+	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3,
+	  .config = "pam2/etc/security/limits.d/50-x.conf", .config_line = 2 },
+	{ "prov/session-star-not-for-root", 174, 0, 4 * M, 4 * M, .etc = "pam6/etc",
+	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3 },
+	{ "prov/session-root-own-line", 178, 0, 4 * M, 4 * M, .etc = "pam3/etc",
+	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3,
+	  .config = "pam3/etc/security/limits.d/10-root.conf", .config_line = 1 },
+	{ "prov/session-group-beats-star", 176, 65534, 4 * M, 4 * M, .etc = "pam4/etc",
+	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3,
+	  .config = "pam4/etc/security/limits.conf", .config_line = 1 },
+	{ "prov/session-no-pam-config", 170, 65534, 4 * M, 4 * M, .etc = "empty/etc",
+	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3 },
+	{ "prov/inherited", 180, 65534, 8 * M, 8 * M, .origin = ORIGIN_INHERITED, .end = CHAIN_TOP,
+	  .set_at = -1, .n = 3 },
 	{ "prov/vanished-before-a-change", 190, 65534, 1 * M, 1 * M, .origin = ORIGIN_UNKNOWN,
-	  .end = CHAIN_VANISHED, .set_at = -1, .n = 2},
+	  .end = CHAIN_VANISHED, .set_at = -1, .n = 2 },
 	{ "prov/vanished-after-a-change", 192, 65534, 1 * M, 1 * M, .origin = ORIGIN_WRAPPER,
-	  .end = CHAIN_VANISHED, .set_at = 0, .n = 2},
+	  .end = CHAIN_VANISHED, .set_at = 0, .n = 2 },
 	{ "prov/unreadable-status", 194, 65534, 1 * M, 1 * M, .origin = ORIGIN_UNKNOWN,
-	  .end = CHAIN_UNREADABLE, .set_at = -1, .n = 1},
+	  .end = CHAIN_UNREADABLE, .set_at = -1, .n = 1 },
 	{ "prov/missing-limits-no-change", 200, 65534, 8 * M, 8 * M, .origin = ORIGIN_INHERITED,
 	  .end = CHAIN_TOP, .set_at = -1, .n = 3, .nolim = 1 },
-	{ "prov/parent-unlimited", 204, 65534, 1 * M, 1 * M, .origin = ORIGIN_WRAPPER, .end = CHAIN_TOP, .set_at = 0,
-	  .n = 3},
+	{ "prov/parent-unlimited", 204, 65534, 1 * M, 1 * M, .origin = ORIGIN_WRAPPER,
+	  .end = CHAIN_TOP, .set_at = 0, .n = 3 },
 	{ "prov/longer-than-max-chain", 300, 65534, 8 * M, 8 * M, .origin = ORIGIN_UNKNOWN,
-	  .end = CHAIN_LONG, .set_at = -1, .n = DIAG_MAX_CHAIN},
-	{ "prov/ppid-loop", 400, 65534, 8 * M, 8 * M, .origin = ORIGIN_UNKNOWN, .end = CHAIN_LONG, .set_at = -1,
-	  .n = DIAG_MAX_CHAIN},
-	{ "prov/own-parent", 402, 65534, 8 * M, 8 * M, .origin = ORIGIN_UNKNOWN, .end = CHAIN_LONG, .set_at = -1,
-	  .n = DIAG_MAX_CHAIN},
-	{ "prov/pid-namespace-top", 500, 65534, 8 * M, 8 * M, .origin = ORIGIN_INHERITED, .end = CHAIN_TOP,
-	  .set_at = -1, .n = 2},
-	{ "prov/hostile-name", 510, 65534, 1 * M, 1 * M, .origin = ORIGIN_WRAPPER, .end = CHAIN_TOP, .set_at = 0, .n = 3},
-	{ "prov/no-such-target", 999, 65534, 1 * M, 1 * M, .origin = ORIGIN_UNKNOWN, .end = CHAIN_VANISHED,
-	  .set_at = -1, .n = 0},
+	  .end = CHAIN_LONG, .set_at = -1, .n = DIAG_MAX_CHAIN },
+	{ "prov/ppid-loop", 400, 65534, 8 * M, 8 * M, .origin = ORIGIN_UNKNOWN, .end = CHAIN_LONG,
+	  .set_at = -1, .n = DIAG_MAX_CHAIN },
+	{ "prov/own-parent", 402, 65534, 8 * M, 8 * M, .origin = ORIGIN_UNKNOWN, .end = CHAIN_LONG,
+	  .set_at = -1, .n = DIAG_MAX_CHAIN },
+	{ "prov/pid-namespace-top", 500, 65534, 8 * M, 8 * M, .origin = ORIGIN_INHERITED,
+	  .end = CHAIN_TOP, .set_at = -1, .n = 2 },
+	{ "prov/hostile-name", 510, 65534, 1 * M, 1 * M, .origin = ORIGIN_WRAPPER, .end = CHAIN_TOP,
+	  .set_at = 0, .n = 3 },
+	{ "prov/no-such-target", 999, 65534, 1 * M, 1 * M, .origin = ORIGIN_UNKNOWN,
+	  .end = CHAIN_VANISHED, .set_at = -1, .n = 0 },
 	/* Known bugs: each asserts the rule the code breaks. */
-	{ "prov/change-across-unreadable-limits", 202, 65534, 1 * M, 1 * M, .origin = ORIGIN_UNKNOWN,
-	  .end = CHAIN_TOP, .set_at = -1, .n = 3, .nolim = 1,
+	{ "prov/change-across-unreadable-limits", 202, 65534, 1 * M, 1 * M,
+	  .origin = ORIGIN_UNKNOWN, .end = CHAIN_TOP, .set_at = -1, .n = 3, .nolim = 1,
 	  .bug = "pid 202 has 1M and pid 1 8M, the link between unreadable: the limit "
 		 "changed, yet the origin says inherited" },
-	{ "prov/shell-ulimit-under-a-service", 520, 0, 1 * M, 1 * M, .etc = "sysd/etc", .origin = ORIGIN_SHELL,
-	  .end = CHAIN_TOP, .set_at = 1, .n = 4,
+	{ "prov/shell-ulimit-under-a-service", 520, 0, 1 * M, 1 * M, .etc = "sysd/etc",
+	  .origin = ORIGIN_SHELL, .end = CHAIN_TOP, .set_at = 1, .n = 4,
 	  .bug = "the change is at bash, whose parent is python3, not systemd: systemd "
 		 "sets a unit's limit only in the process it starts" },
 	{ "prov/systemd-dropins-sorted-across-dirs", 134, 0, 16 * M, 16 * M, .etc = "sysd/etc",
@@ -903,11 +984,13 @@ static const struct prov_case prov_cases[] = {
 	  .bug = "systemd applies drop-ins in file-name order whatever their directory "
 		 "(systemd.unit(5)): 90-vendor.conf after 10-admin.conf" },
 	{ "prov/systemd-unit-in-etc-masks-lib", 135, 0, 32 * M, 32 * M, .etc = "sysd/etc",
-	  .origin = ORIGIN_SYSTEMD, .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "mask.service", .config = "sysd/etc/systemd/system.conf",
-	  .config_line = 4, .bug = "a unit file in /etc replaces the one in /lib (only drop-ins merge): "
-		    "its LimitMEMLOCK= in /lib does not apply" },
+	  .origin = ORIGIN_SYSTEMD, .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "mask.service",
+	  .config = "sysd/etc/systemd/system.conf", .config_line = 4,
+	  .bug = "a unit file in /etc replaces the one in /lib (only drop-ins merge): "
+		 "its LimitMEMLOCK= in /lib does not apply" },
 	{ "prov/pam-percent-group-is-maxlogins-only", 540, 65534, 4 * M, 4 * M, .etc = "pam5/etc",
-	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3, .config = "pam5/etc/security/limits.conf", .config_line = 1,
+	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3,
+	  .config = "pam5/etc/security/limits.conf", .config_line = 1,
 	  .bug = "pam_limits ignores a %group domain for anything but maxlogins" },
 };
 
