@@ -605,7 +605,6 @@ static void o_shell_hard(struct diag_facts *f) { chain(f, ORIGIN_SHELL, 1, 4); }
 static void o_self_shell(struct diag_facts *f) { o_shell(f); f->self = true; }
 static void o_wrapper(struct diag_facts *f) { chain(f, ORIGIN_WRAPPER, 0, 3); }
 static void o_inherited(struct diag_facts *f) { chain(f, ORIGIN_INHERITED, -1, 3); }
-static void o_docker_sz0(struct diag_facts *f) { o_docker(f); }
 
 static const struct eval_case eval_cases[] = {
 	/* mlockall: VmSize, not VmLck; a mapping count it never splits */
@@ -819,7 +818,7 @@ static const struct eval_case eval_cases[] = {
 	{ "mlock/size-0-soft-0", MODE_MLOCK, 0, 0, 0, 0, NULL, true, 0, .err = -EPERM,
 	  .flags = X_LIMIT, .none = "--set 0K", .none2 = "memlock 0'",
 	  .bug = "a limit of 0 is what fails: the remedy must ask for at least a page, " "not 0K" },
-	{ "mlock/size-0-soft-0-docker", MODE_MLOCK, 0, 0, 0, 0, o_docker_sz0, true, 0,
+	{ "mlock/size-0-soft-0-docker", MODE_MLOCK, 0, 0, 0, 0, o_docker, true, 0,
 	  .err = -EPERM, .flags = X_LIMIT, .none = "memlock=0:0", .none2 = "--set 0K",
 	  .bug = "'--ulimit memlock=0:0' leaves the limit at 0, where can_do_mlock() " "refuses" },
 
@@ -994,8 +993,6 @@ static const struct prov_case prov_cases[] = {
 	  .bug = "pam_limits ignores a %group domain for anything but maxlogins" },
 };
 
-static const char *origin_of(enum diag_origin o) { return diag_origin_name(o); }
-
 static void run_prov(int procfd, const char *dir, const struct prov_case *t)
 {
 	static struct diag_facts f;
@@ -1017,7 +1014,7 @@ static void run_prov(int procfd, const char *dir, const struct prov_case *t)
 	diag_provenance(&roots, t->pid, &f);
 
 	if (p->origin != t->origin)
-		miss(&c, "origin %s, got %s", origin_of(t->origin), origin_of(p->origin));
+		miss(&c, "origin %s, got %s", diag_origin_name(t->origin), diag_origin_name(p->origin));
 	expect_int(&c, "end", t->end, p->end);
 	expect_int(&c, "set_at", t->set_at, p->set_at);
 	if (t->n)
@@ -1082,7 +1079,7 @@ static void run_prov_details(int procfd, const char *dir)
 	roots.etc = "e";
 	diag_provenance(&roots, 130, &f);
 	if (f.prov.origin != ORIGIN_SYSTEMD)
-		miss(&c, "origin systemd, got %s", origin_of(f.prov.origin));
+		miss(&c, "origin systemd, got %s", diag_origin_name(f.prov.origin));
 	finish(&c, NULL);
 }
 

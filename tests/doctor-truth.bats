@@ -49,24 +49,6 @@ teardown() {
 	fi
 }
 
-# A memory cgroup under ours, limited to $1 bytes (v1 or v2), or skip.
-# (Copied from tests/doctor.bats.)
-make_memory_cgroup() {
-	local path
-	path=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
-	if [ -n "$path" ]; then
-		TEST_CGROUP=/sys/fs/cgroup/memory$path/memlock-truth-$$
-		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v1 memory cgroup here"
-		echo "$1" >"$TEST_CGROUP/memory.limit_in_bytes" || skip "cannot limit a v1 memory cgroup"
-	else
-		path=$(awk -F: '$1 == 0 { print $3 }' /proc/self/cgroup)
-		TEST_CGROUP=/sys/fs/cgroup$path/memlock-truth-$$
-		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v2 cgroup here"
-		echo "$1" >"$TEST_CGROUP/memory.max" 2>/dev/null ||
-			skip "the memory controller is not delegated to this v2 cgroup"
-	fi
-}
-
 # Splits "WRAPPER... :: ARGS..." into PRE and ARGS.
 split_args() {
 	PRE=()
@@ -659,7 +641,7 @@ start_truth_holder() {
 	run jq -r '.verdict.text' <<<"$DOC_JSON"
 	assert_output --partial "the memory cgroup's OOM killer ends"
 	rem1 "raise the limit of memory cgroup"
-	rem1 "memlock-truth-$$ (memory.limit_in_bytes"
+	rem1 "${TEST_CGROUP##*/} (memory.limit_in_bytes"
 	if [ -f "$TEST_CGROUP/memory.limit_in_bytes" ]; then
 		echo 134217728 >"$TEST_CGROUP/memory.limit_in_bytes"
 	else

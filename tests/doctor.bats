@@ -21,23 +21,6 @@ teardown() {
 	fi
 }
 
-# A memory cgroup under ours, limited to $1 bytes (v1 or v2), or skip.
-make_memory_cgroup() {
-	local path
-	path=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
-	if [ -n "$path" ]; then
-		TEST_CGROUP=/sys/fs/cgroup/memory$path/memlock-test-$$
-		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v1 memory cgroup here"
-		echo "$1" >"$TEST_CGROUP/memory.limit_in_bytes" || skip "cannot limit a v1 memory cgroup"
-	else
-		path=$(awk -F: '$1 == 0 { print $3 }' /proc/self/cgroup)
-		TEST_CGROUP=/sys/fs/cgroup$path/memlock-test-$$
-		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v2 cgroup here"
-		echo "$1" >"$TEST_CGROUP/memory.max" 2>/dev/null ||
-			skip "the memory controller is not delegated to this v2 cgroup"
-	fi
-}
-
 M4=4194304
 M8=8388608
 M64=67108864
@@ -257,7 +240,7 @@ AS_NOBODY_4M=(prlimit --memlock=$M4:$M8 "${NOBODY[@]}")
 	run -0 doctor_errno :: -p "$HELPER_PID" 16M
 	assert_output 0
 	run -1 memlock doctor -p "$HELPER_PID" 64M
-	assert_output --regexp "cgroup +fail +memory cgroup [^ ]*/memlock-test-$$ \(v[12]\): [0-9.]+[BKM] used, [0-9.]+[BKM] of it reclaimable cache, \+ 64M is over its limit 32M"
+	assert_output --regexp "cgroup +fail +memory cgroup [^ ]*/${TEST_CGROUP##*/} \(v[12]\): [0-9.]+[BKM] used, [0-9.]+[BKM] of it reclaimable cache, \+ 64M is over its limit 32M"
 	assert_output --partial "verdict: would fail: the memory cgroup's OOM killer ends pid $HELPER_PID (lock-helper)"
 	run -0 doctor_errno :: -p "$HELPER_PID" 64M
 	assert_output EAGAIN

@@ -175,3 +175,21 @@ size_h() {
 	elif (($1 % 1024 == 0)); then echo "$(($1 / 1024))K"
 	else echo "$1B"; fi
 }
+
+# A memory cgroup under ours, limited to $1 bytes (v1 or v2), named $2 if
+# given, in TEST_CGROUP; or skip.  The teardown rmdirs it.
+make_memory_cgroup() {
+	local path
+	path=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
+	if [ -n "$path" ]; then
+		TEST_CGROUP=/sys/fs/cgroup/memory$path/${2:-memlock-test-$$-$BATS_TEST_NUMBER}
+		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v1 memory cgroup here"
+		echo "$1" >"$TEST_CGROUP/memory.limit_in_bytes" || skip "cannot limit a v1 memory cgroup"
+	else
+		path=$(awk -F: '$1 == 0 { print $3 }' /proc/self/cgroup)
+		TEST_CGROUP=/sys/fs/cgroup$path/${2:-memlock-test-$$-$BATS_TEST_NUMBER}
+		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v2 cgroup here"
+		echo "$1" >"$TEST_CGROUP/memory.max" 2>/dev/null ||
+			skip "the memory controller is not delegated to this v2 cgroup"
+	fi
+}

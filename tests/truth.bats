@@ -44,23 +44,6 @@ pid_from() {
 	return 1
 }
 
-# A child memory cgroup of ours with LIMIT bytes (v1 or v2); skips if none.
-make_memory_cgroup() {
-	local path
-	path=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
-	if [ -n "$path" ]; then
-		TEST_CGROUP=/sys/fs/cgroup/memory$path/${2:-memlock-truth-$$}
-		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v1 memory cgroup here"
-		echo "$1" >"$TEST_CGROUP/memory.limit_in_bytes" || skip "cannot limit a v1 memory cgroup"
-	else
-		path=$(awk -F: '$1 == 0 { print $3 }' /proc/self/cgroup)
-		TEST_CGROUP=/sys/fs/cgroup$path/${2:-memlock-truth-$$}
-		mkdir "$TEST_CGROUP" 2>/dev/null || skip "cannot make a v2 cgroup here"
-		echo "$1" >"$TEST_CGROUP/memory.max" 2>/dev/null ||
-			skip "the memory controller is not delegated to this v2 cgroup"
-	fi
-}
-
 # Runs memlock ARGS in a new mount (and pid) namespace whose /proc is
 # procfs mounted with subset=pid: no meminfo, no sys, no sysvipc.
 in_subset_proc() {
@@ -88,7 +71,7 @@ in_subset_proc() {
 	# Usage + 2^64 - 1 wrapped to less than the limit: a pass.
 	run -2 bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" doctor 0xffffffffffffffff' _ "$TEST_CGROUP" "$MEMLOCK"
 	run -1 bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" doctor 0x7ffffffffffff000' _ "$TEST_CGROUP" "$MEMLOCK"
-	assert_output --regexp "cgroup +fail +memory cgroup [^ ]*/memlock-truth-$$ \(v[12]\): .* \+ 8E is over its limit 32M"
+	assert_output --regexp "cgroup +fail +memory cgroup [^ ]*/${TEST_CGROUP##*/} \(v[12]\): .* \+ 8E is over its limit 32M"
 }
 
 @test "sizes are rounded up to the next unit when printed: 1048575 bytes is 1M" {
@@ -114,7 +97,7 @@ in_subset_proc() {
 	truncate -s 64M "$D/sparse"
 	run -1 --separate-stderr bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" lock -t 0 "$3"' _ "$TEST_CGROUP" "$MEMLOCK" "$D/sparse"
 	assert_equal "$output" ""
-	assert_regex "$stderr" "^memlock: refusing to lock 64M in 1 file: memory cgroup [^ ]*/memlock-truth-$$ can take [0-9.]+[KM] more \(limit 32M, [0-9.]+[BKM] used of which [0-9.]+[BKM] is reclaimable cache\), and its OOM killer would end a process in it; --no-guard locks anyway$"
+	assert_regex "$stderr" "^memlock: refusing to lock 64M in 1 file: memory cgroup [^ ]*/${TEST_CGROUP##*/} can take [0-9.]+[KM] more \(limit 32M, [0-9.]+[BKM] used of which [0-9.]+[BKM] is reclaimable cache\), and its OOM killer would end a process in it; --no-guard locks anyway$"
 	run -1 bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" lock -t 0 --anon 64M' _ "$TEST_CGROUP" "$MEMLOCK"
 	assert_output --partial "memory cgroup"
 	# Within it: locked (the guard counts the file cache as reclaimable).
