@@ -154,6 +154,14 @@ static uint64_t perf_extra(const struct diag_facts *f, uint64_t pages, uint64_t 
 	return pages > free_pages ? pages - free_pages : 0;
 }
 
+/* The pages of the user's perf allowance still free. */
+static uint64_t perf_free(const struct diag_facts *f, uint64_t allowance)
+{
+	uint64_t used = pages_of(f, uring_user(f) + f->user.perf_locked);
+
+	return used < allowance ? allowance - used : 0;
+}
+
 static void check_limit(const struct diag_facts *f, struct diag_report *r, const char *name)
 {
 	const struct diag_mode_info *m = &diag_modes[r->mode];
@@ -163,6 +171,15 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, const
 	char whatbuf[200];
 	const char *what = m->what;
 
+	/* mm/mmap.c do_mmap(): a new mapping beyond vm.max_map_count is
+	 * refused (ENOMEM) before can_do_mlock(), mlock_future_ok() or the
+	 * driver's mmap (perf_mmap()) are reached. */
+	if (m->maps && f->have_maps && f->map_count > f->max_map_count) {
+		diag_check(r, name, DIAG_INFO, "not reached: do_mmap() refuses the mapping first, "
+			   "beyond vm.max_map_count");
+		r->now = now;
+		return;
+	}
 	if (!diag_limit_applies(f, r->mode)) {
 		diag_check(r, name, DIAG_OK, "kernel %s: bpf maps are charged to the memory cgroup "
 			   "since 5.11; RLIMIT_MEMLOCK does not apply", f->kernel);
@@ -196,10 +213,18 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, const
 		diag_exact_sizes = true;
 	r->headroom_unlimited = can || soft == SIZE_UNLIMITED;
 	r->headroom = soft > now ? (soft - now) / f->page_size * f->page_size : 0;
+	/* perf: the free allowance comes first, whatever the limit. */
+	if (r->mode == MODE_PERF && !r->headroom_unlimited) {
+		uint64_t free_pages = perf_extra(f, 0, &allowance) == 0 ?
+				      perf_free(f, allowance) : 0;
+
+		r->headroom += free_pages * f->page_size;
+	}
 	/* shmctl_do_lock()'s EPERM at a limit of 0 is skipped with
 	 * CAP_IPC_LOCK in the IPC namespace's owner; user_shm_lock() then
 	 * refuses with ENOMEM (it asks capable(), in the initial one). */
 	if (!can && soft == 0 && m->zero && !(r->mode == MODE_SHM && f->ipcns_cap)) {
+		/* (perf has no such rule: m->zero is 0 there.) */
 		diag_check(r, name, DIAG_FAIL, "the soft RLIMIT_MEMLOCK is 0 and CAP_IPC_LOCK is "
 			   "not effective%s: %s fails with %s", r->mode == MODE_SHM ?
 			   " in the IPC namespace's owner" : "", m->counter == CNT_LOCKED_VM ||
@@ -338,7 +363,8 @@ static void check_shm(const struct diag_facts *f, struct diag_report *r, const c
 		diag_check(r, name, mine ? DIAG_WARN : DIAG_INFO, "could not read %s/sysvipc/shm%s",
 			   PROCFS_ROOT, u->shm_other_ns ? " of its IPC namespace (joining it "
 			   "needs CAP_SYS_ADMIN)" : "");
-		if (mine)
+		/* With the capability, or no limit, the sum does not matter. */
+		if (mine && !diag_cap_lifts(f, r->mode) && f->lim.soft != SIZE_UNLIMITED)
 			r->shm_unknown = true;
 	} else if (u->shm_segs == 0) {
 		diag_check(r, name, DIAG_OK, "no System V segment of uid %u is locked%s", f->uid,
@@ -384,9 +410,12 @@ static void check_uring(const struct diag_facts *f, struct diag_report *r, const
 	const struct diag_user *u = &f->user;
 	bool mine = r->mode == MODE_IO_URING || r->mode == MODE_PERF;
 
+	bool matters = mine && !diag_cap_lifts(f, r->mode) && f->lim.soft != SIZE_UNLIMITED;
+
 	if (!u->have_uring) {
-		diag_check(r, name, mine ? DIAG_WARN : DIAG_INFO, "could not list %s", PROCFS_ROOT);
-		if (mine)
+		diag_check(r, name, mine ? DIAG_WARN : DIAG_INFO, "could not list %s, so not the "
+			   "io_uring instances of uid %u's processes", PROCFS_ROOT, f->uid);
+		if (matters)
 			r->unknown = true;
 		return;
 	}
@@ -406,7 +435,7 @@ static void check_uring(const struct diag_facts *f, struct diag_report *r, const
 		   diag_kernel_at_least(f, 6, 14) ? diag_sz(u->uring_ring_bytes) : "",
 		   diag_sz(u->perf_locked), u->uring_hidden ? "; some descriptors could not be read, so these are a "
 		   "lower bound" : "");
-	if (u->uring_hidden && mine && !r->err)
+	if (u->uring_hidden && matters && !r->err)
 		r->unknown = true;
 }
 
@@ -565,7 +594,7 @@ static void verdict(const struct diag_facts *f, struct diag_report *r)
 		snprintf(r->verdict, sizeof(r->verdict), "could not tell: %s is charged with "
 			 "the user's locked segments, and %s/sysvipc/shm, which lists them, "
 			 "cannot be read", call, PROCFS_ROOT);
-	else if (r->unknown && f->user.uring_hidden)
+	else if (r->unknown && (f->user.uring_hidden || !f->user.have_uring))
 		snprintf(r->verdict, sizeof(r->verdict), "could not tell: %s is charged with "
 			 "the io_uring memory of all of uid %u's processes, and not all of them "
 			 "can be read", call, f->uid);

@@ -145,6 +145,12 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* By file name alone, as systemd orders drop-ins across directories. */
+static int cmp_base(const void *a, const void *b)
+{
+	return strcmp(strrchr(*(char *const *)a, '/'), strrchr(*(char *const *)b, '/'));
+}
+
 /* The *.conf files of DIR, sorted as systemd and pam_limits read them. */
 static int conf_files(const char *dir, char ***out, size_t *n)
 {
@@ -230,24 +236,50 @@ static void systemd_config(const struct diag_roots *roots, bool user,
 
 	/* ETC is ".../etc": the tree's root is above it. */
 	snprintf(prefix, sizeof(prefix), "%.*s", (int)(strlen(roots->etc) - 3), roots->etc);
-	for (int i = 3; i >= 0; i--) {
+	/* The unit file: the first of the directories, by priority, that
+	 * has it masks the others (systemd.unit(5), "Unit File Load Path"). */
+	for (int i = 0; i < 4; i++) {
 		char base[320];
 
 		snprintf(base, sizeof(base), dirs[i], prefix, kind);
 		snprintf(dir, sizeof(dir), "%s/%s", base, p->unit);
-		found |= systemd_key(dir, "LimitMEMLOCK", p, value, sizeof(value));
+		if (access(dir, F_OK) == 0) {
+			found = systemd_key(dir, "LimitMEMLOCK", p, value, sizeof(value));
+			break;
+		}
 	}
-	for (int i = 3; i >= 0; i--) {
+	/* Its drop-ins: one list sorted by file name across the directories,
+	 * where a name in a higher-priority directory hides the same name
+	 * below it; read in that order, the last setting wins. */
+	char **all = NULL;
+	size_t nall = 0;
+
+	for (int i = 0; i < 4; i++) {
 		char base[320];
 
 		snprintf(base, sizeof(base), dirs[i], prefix, kind);
 		snprintf(dir, sizeof(dir), "%s/%s.d", base, p->unit);
 		if (conf_files(dir, &files, &n) != 0)
 			continue;
-		for (size_t k = 0; k < n; k++)
-			found |= systemd_key(files[k], "LimitMEMLOCK", p, value, sizeof(value));
+		for (size_t k = 0; k < n; k++) {
+			bool hidden = false;
+			char **na;
+
+			for (size_t j = 0; j < nall && !hidden; j++)
+				hidden = strcmp(strrchr(all[j], '/'), strrchr(files[k], '/')) == 0;
+			if (hidden || !(na = realloc(all, (nall + 1) * sizeof(*all))))
+				continue;
+			all = na;
+			all[nall++] = files[k];
+			files[k] = NULL;
+		}
 		free_strs(files, n);
 	}
+	if (nall)
+		qsort(all, nall, sizeof(*all), cmp_base);
+	for (size_t k = 0; k < nall; k++)
+		found |= systemd_key(all[k], "LimitMEMLOCK", p, value, sizeof(value));
+	free_strs(all, nall);
 	if (found) {
 		evidence(p, "%s:%d sets LimitMEMLOCK=%s", p->config, p->config_line, value);
 		return;
@@ -269,14 +301,18 @@ static void systemd_config(const struct diag_roots *roots, bool user,
 			 "the manager's default applies", p->unit, roots->etc);
 }
 
-/* Whether USER (in GID's groups) is what a pam_limits domain names:
- * the user, @group, %group, or * (which pam_limits never applies to root). */
+/* How closely a pam_limits domain names USER (in GROUPS): 3 the user,
+ * 2 @group, 1 "*", 0 not at all. */
 static int domain_rank(const char *dom, const char *user, uint32_t uid,
 		       gid_t *groups, int ngroups)
 {
 	if (strcmp(dom, user) == 0)
 		return 3;
-	if (dom[0] == '@' || dom[0] == '%') {
+	/* limits.conf(5): group and wildcard lines never apply to root;
+	 * "%group" is for maxlogins alone. */
+	if (uid == 0 || dom[0] == '%')
+		return 0;
+	if (dom[0] == '@') {
 		struct group *g = getgrnam(dom + 1);
 
 		for (int i = 0; g && i < ngroups; i++)
@@ -284,7 +320,7 @@ static int domain_rank(const char *dom, const char *user, uint32_t uid,
 				return 2;
 		return 0;
 	}
-	if (strcmp(dom, "*") == 0 && uid != 0)
+	if (strcmp(dom, "*") == 0)
 		return 1;
 	return 0;
 }
@@ -424,9 +460,20 @@ void diag_provenance(const struct diag_roots *roots, int pid, struct diag_facts 
 		p->origin = ORIGIN_UNKNOWN;
 		return;
 	}
-	for (int i = p->n - 2; i >= 0; i--)
-		p->link[i].changed = p->link[i].have_lim && p->link[i + 1].have_lim &&
-				     !same_lim(&p->link[i], &p->link[i + 1]);
+	/* Each against its nearest ancestor whose limits were read: a change
+	 * across an unreadable one is still a change (at it, or below). */
+	for (int i = p->n - 2; i >= 0; i--) {
+		int j = i + 1;
+
+		while (j < p->n && !p->link[j].have_lim)
+			j++;
+		p->link[i].changed = p->link[i].have_lim && j < p->n &&
+				     !same_lim(&p->link[i], &p->link[j]);
+		if (p->link[i].changed && j > i + 1)
+			evidence(p, "pid %d (%s) differs from pid %d (%s) above it; the limits "
+				 "between could not be read, so the change was at one of them",
+				 p->link[i].pid, p->link[i].name, p->link[j].pid, p->link[j].name);
+	}
 	for (int i = 0; i < p->n - 1 && p->set_at < 0; i++)
 		if (p->link[i].changed)
 			p->set_at = i;
@@ -467,24 +514,32 @@ void diag_provenance(const struct diag_roots *roots, int pid, struct diag_facts 
 
 	c = &p->link[p->set_at];
 	parent = &p->link[p->set_at + 1];
+	if (!parent->have_lim) {
+		/* The change is at C or at one of the unreadable links
+		 * above it: which, and so who made it, is not known. */
+		p->origin = ORIGIN_UNKNOWN;
+		p->set_at = -1;
+		return;
+	}
 	evidence(p, "pid %d (%s) has %s; its parent pid %d (%s) has %s: the limit changed at "
 		 "pid %d", c->pid, c->name, lim_text(c, a, sizeof(a)), parent->pid, parent->name,
 		 lim_text(parent, b, sizeof(b)), c->pid);
 	cg = unit_cgroup(roots->procfd, c->pid);
 
 	/* A systemd manager starting a unit sets the unit's limits between
-	 * its fork and the exec (src/core/execute.c). */
-	for (int i = p->set_at + 1; i < p->n && !p->unit[0]; i++)
-		if (strcmp(p->link[i].name, "systemd") == 0 && cg &&
-		    component_with(cg, ".service", p->unit, sizeof(p->unit))) {
-			bool user = strstr(cg, "/user@") != NULL;
+	 * its fork and the exec (src/core/execute.c): the process where it
+	 * changed is the manager's child.  A change lower down, in a shell
+	 * of the service, is that shell's. */
+	if (strcmp(p->link[p->set_at + 1].name, "systemd") == 0 && cg &&
+	    component_with(cg, ".service", p->unit, sizeof(p->unit))) {
+		bool user = strstr(cg, "/user@") != NULL;
 
-			p->origin = user ? ORIGIN_SYSTEMD_USER : ORIGIN_SYSTEMD;
-			evidence(p, "cgroup %s: the unit %s; pid %d (systemd) among the ancestors "
-				 "is %s", cg, p->unit, p->link[i].pid, user ?
-				 "a `systemd --user` manager" : "the service manager");
-			systemd_config(roots, user, p);
-		}
+		p->origin = user ? ORIGIN_SYSTEMD_USER : ORIGIN_SYSTEMD;
+		evidence(p, "cgroup %s: the unit %s; its parent pid %d (systemd) is %s", cg,
+			 p->unit, p->link[p->set_at + 1].pid, user ?
+			 "a `systemd --user` manager" : "the service manager");
+		systemd_config(roots, user, p);
+	}
 	if (p->unit[0]) {
 		/* A daemon's unit, inherited by the containers it starts. */
 		if (runtime_name(c->name) && p->set_at > 0)
@@ -495,19 +550,24 @@ void diag_provenance(const struct diag_roots *roots, int pid, struct diag_facts 
 	}
 
 	/* A container runtime sets the container's limits before it execs
-	 * the entry point: the parent is the shim or the runtime, or the
-	 * cgroup is named by one. */
-	for (int i = p->set_at; i < p->n && !rt; i++) {
+	 * the entry point: the process where it changed is the runtime, or
+	 * its child, or the first process in a cgroup a runtime named.  A
+	 * change lower down, in a shell of the container, is that shell's. */
+	for (int i = p->set_at; i <= p->set_at + 1 && !rt; i++) {
 		rt = runtime_name(p->link[i].name);
 		if (rt)
 			evidence(p, "pid %d (%s), a container runtime, is %s", p->link[i].pid, rt,
-				 i == p->set_at ? "where it changed" : "an ancestor");
+				 i == p->set_at ? "where it changed" : "its parent");
 	}
 	if (cgroup_runtime(cg)) {
-		evidence(p, "cgroup %s is named by a container runtime (%s)", cg,
-			 cgroup_runtime(cg));
-		if (!rt)
+		char *pcg = unit_cgroup(roots->procfd, p->link[p->set_at + 1].pid);
+		bool first = !pcg || strcmp(pcg, cg) != 0;
+
+		evidence(p, "cgroup %s is named by a container runtime (%s)%s", cg,
+			 cgroup_runtime(cg), first ? ", and its parent is outside it" : "");
+		if (!rt && first)
 			rt = cgroup_runtime(cg);
+		free(pcg);
 	}
 	if (rt) {
 		p->origin = ORIGIN_CONTAINER;

@@ -277,6 +277,9 @@ static void remedy_limit(const struct diag_facts *f, struct diag_report *r)
 	 * held and one page more (a remedy that leaves the limit where it
 	 * is would help nothing). */
 	uint64_t need = r->has_size ? r->charge : r->charge + f->page_size;
+	/* A limit of 0 is what fails a lock of nothing: a page at least. */
+	if (need < f->page_size)
+		need = f->page_size;
 	unsigned long long kb = (need + 1023) / 1024;
 	/* Raising the soft limit to the hard one helps only when the hard
 	 * one is higher, and high enough. */

@@ -636,12 +636,9 @@ static const struct eval_case eval_cases[] = {
 	/* do_mmap() refuses a mapping beyond vm.max_map_count before it
 	 * looks at MAP_LOCKED or the limit; perf's ring is an mmap() too. */
 	{ "mmap-locked/maps-over-max-and-over-limit", MODE_MMAP_LOCKED, 8 * M, 8 * M, 8 * M, 0,
-	  maps_over_max, true, 1 * M, .err = -ENOMEM, .flags = X_LIMIT,
-	  .bug = "do_mmap() checks map_count > vm.max_map_count (ENOMEM) before "
-		 "mlock_future_ok() (EAGAIN)" },
+	  maps_over_max, true, 1 * M, .err = -ENOMEM, .flags = 0},
 	{ "perf/maps-over-max-and-over-limit", MODE_PERF, 1 * M, 1 * M, 0, 0, perf_maps_over, true,
-	  4 * M, .err = -ENOMEM, .flags = X_LIMIT,
-	  .bug = "do_mmap() checks map_count before calling perf_mmap() (EPERM)" },
+	  4 * M, .err = -ENOMEM, .flags = 0},
 
 	/* SHM_LOCK: the user's locked segments, not VmLck */
 	{ "shm/charges-user-shm-not-vmlck", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_vs_vmlck, true, 4 * M,
@@ -680,10 +677,7 @@ static const struct eval_case eval_cases[] = {
 	{ "io_uring/unlistable", MODE_IO_URING, 8 * M, 8 * M, 0, 0, uring_unread, true, 1 * M,
 	  .err = 0, .flags = X_UNKNOWN, .verdict = "could not tell" },
 	{ "io_uring/unlistable-says-what", MODE_IO_URING, 8 * M, 8 * M, 0, 0, uring_unread, true,
-	  1 * M, .err = 0, .flags = X_UNKNOWN, .verdict = "io_uring",
-	  .bug = "the verdict blames memory (whether 1M fits in memory depends on a file it "
-		 "needs) when what could not be read is the list of the user's io_uring "
-		 "instances" },
+	  1 * M, .err = 0, .flags = X_UNKNOWN, .verdict = "io_uring"},
 	{ "mlock/uring-unlistable-irrelevant", MODE_MLOCK, 8 * M, 8 * M, 0, 0, uring_unread, true,
 	  1 * M, .err = 0 },
 
@@ -721,9 +715,7 @@ static const struct eval_case eval_cases[] = {
 	{ "perf/allowance-used-and-vmpin", MODE_PERF, 1 * M, 1 * M, 0, 0, perf_uring_pinned, true,
 	  512 * K, .err = -EPERM, .flags = X_LIMIT },
 	{ "perf/unlimited", MODE_PERF, UNL, UNL, 0, 0, NULL, true, 64 * M, .err = 0 },
-	{ "perf/no-size-soft-0", MODE_PERF, 0, 0, 0, 0, NULL, false, 0, .err = 0,
-	  .bug = "perf_mmap() maps a ring within the free perf_event_mlock_kb allowance "
-		 "whatever the soft limit: headroom is not nothing" },
+	{ "perf/no-size-soft-0", MODE_PERF, 0, 0, 0, 0, NULL, false, 0, .err = 0},
 
 	/* bpf: before 5.11 the limit, with no exemption; since, the cgroup */
 	{ "bpf/5.11-limit-does-not-apply", MODE_BPF, 0, 0, 64 * M, 0, bpf_511, true, 1 * G,
@@ -790,8 +782,7 @@ static const struct eval_case eval_cases[] = {
 	{ "mlock/shm-unreadable-irrelevant", MODE_MLOCK, 8 * M, 8 * M, 0, 0, shm_unread, true,
 	  1 * M, .err = 0 },
 	{ "shm/shm-unreadable-but-cap", MODE_SHM, 8 * M, 8 * M, 0, C_EFF, shm_unread, true, 1 * M,
-	  .err = 0, .bug = "with CAP_IPC_LOCK in the initial namespace user_shm_lock() passes "
-		 "whatever the user holds: the answer does not depend on sysvipc/shm" },
+	  .err = 0},
 
 	/* remedies of the mode */
 	{ "shm/ipcrm-for-stale", MODE_SHM, 8 * M, 8 * M, 0, 0, shm_stale, true, 4 * M,
@@ -816,11 +807,9 @@ static const struct eval_case eval_cases[] = {
 	{ "mlock/size-0-within", MODE_MLOCK, 8 * M, 8 * M, 0, 0, NULL, true, 0, .err = 0,
 	  .flags = X_NOREMEDY },
 	{ "mlock/size-0-soft-0", MODE_MLOCK, 0, 0, 0, 0, NULL, true, 0, .err = -EPERM,
-	  .flags = X_LIMIT, .none = "--set 0K", .none2 = "memlock 0'",
-	  .bug = "a limit of 0 is what fails: the remedy must ask for at least a page, " "not 0K" },
+	  .flags = X_LIMIT, .none = "--set 0K", .none2 = "memlock 0'"},
 	{ "mlock/size-0-soft-0-docker", MODE_MLOCK, 0, 0, 0, 0, o_docker, true, 0,
-	  .err = -EPERM, .flags = X_LIMIT, .none = "memlock=0:0", .none2 = "--set 0K",
-	  .bug = "'--ulimit memlock=0:0' leaves the limit at 0, where can_do_mlock() " "refuses" },
+	  .err = -EPERM, .flags = X_LIMIT, .none = "memlock=0:0", .none2 = "--set 0K"},
 
 	/* the first remedy acts where the limit was set */
 	{ "origin/systemd-dropin", MODE_MLOCK, 8 * M, 8 * M, 0, 0, o_systemd_dropin, true, 16 * M,
@@ -970,27 +959,18 @@ static const struct prov_case prov_cases[] = {
 	  .end = CHAIN_VANISHED, .set_at = -1, .n = 0 },
 	/* Known bugs: each asserts the rule the code breaks. */
 	{ "prov/change-across-unreadable-limits", 202, 65534, 1 * M, 1 * M,
-	  .origin = ORIGIN_UNKNOWN, .end = CHAIN_TOP, .set_at = -1, .n = 3, .nolim = 1,
-	  .bug = "pid 202 has 1M and pid 1 8M, the link between unreadable: the limit "
-		 "changed, yet the origin says inherited" },
+	  .origin = ORIGIN_UNKNOWN, .end = CHAIN_TOP, .set_at = -1, .n = 3, .nolim = 1},
 	{ "prov/shell-ulimit-under-a-service", 520, 0, 1 * M, 1 * M, .etc = "sysd/etc",
-	  .origin = ORIGIN_SHELL, .end = CHAIN_TOP, .set_at = 1, .n = 4,
-	  .bug = "the change is at bash, whose parent is python3, not systemd: systemd "
-		 "sets a unit's limit only in the process it starts" },
+	  .origin = ORIGIN_SHELL, .end = CHAIN_TOP, .set_at = 1, .n = 4},
 	{ "prov/systemd-dropins-sorted-across-dirs", 134, 0, 16 * M, 16 * M, .etc = "sysd/etc",
 	  .origin = ORIGIN_SYSTEMD, .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "qux.service",
-	  .config = "sysd/usr/lib/systemd/system/qux.service.d/90-vendor.conf", .config_line = 2,
-	  .bug = "systemd applies drop-ins in file-name order whatever their directory "
-		 "(systemd.unit(5)): 90-vendor.conf after 10-admin.conf" },
+	  .config = "sysd/usr/lib/systemd/system/qux.service.d/90-vendor.conf", .config_line = 2},
 	{ "prov/systemd-unit-in-etc-masks-lib", 135, 0, 32 * M, 32 * M, .etc = "sysd/etc",
 	  .origin = ORIGIN_SYSTEMD, .end = CHAIN_TOP, .set_at = 0, .n = 2, .unit = "mask.service",
-	  .config = "sysd/etc/systemd/system.conf", .config_line = 4,
-	  .bug = "a unit file in /etc replaces the one in /lib (only drop-ins merge): "
-		 "its LimitMEMLOCK= in /lib does not apply" },
+	  .config = "sysd/etc/systemd/system.conf", .config_line = 4},
 	{ "prov/pam-percent-group-is-maxlogins-only", 540, 65534, 4 * M, 4 * M, .etc = "pam5/etc",
 	  .origin = ORIGIN_SESSION, .end = CHAIN_TOP, .set_at = 0, .n = 3,
-	  .config = "pam5/etc/security/limits.conf", .config_line = 1,
-	  .bug = "pam_limits ignores a %group domain for anything but maxlogins" },
+	  .config = "pam5/etc/security/limits.conf", .config_line = 1},
 };
 
 static void run_prov(int procfd, const char *dir, const struct prov_case *t)

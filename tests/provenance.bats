@@ -121,8 +121,8 @@ doctor_json() {
 	run -1 memlock doctor -p "$HELPER_PID" 1G
 	refute_output --partial docker
 	assert_output --partial "origin: systemd"
-	assert_output --partial "the unit $unit; pid"
-	assert_output --partial "(systemd) among the ancestors is the service manager"
+	assert_output --partial "the unit $unit; its parent pid"
+	assert_output --partial "(systemd) is the service manager"
 	assert_output --partial "evidence: $DROPIN/limits.conf:2 sets LimitMEMLOCK=64K"
 	assert_output --partial "  1. the limit comes from the systemd unit $unit: change 'LimitMEMLOCK=' in $DROPIN/limits.conf (line 2) to 1G (or infinity), then 'systemctl daemon-reload' and 'systemctl restart $unit'"
 	run -1 doctor_json -p "$HELPER_PID" 1G
@@ -153,8 +153,8 @@ doctor_json() {
 	run -1 memlock doctor -p "$HELPER_PID" 1M
 	refute_output --partial docker
 	assert_output --partial "origin: container"
-	assert_output --partial "(containerd-shim), a container runtime, is an ancestor"
-	assert_output --partial "is named by a container runtime (kubernetes)"
+	assert_output --partial "(containerd-shim), a container runtime, is its parent"
+	assert_output --partial "is named by a container runtime (kubernetes), and its parent is outside it"
 	assert_output --partial "  1. the limit comes from the container runtime (containerd-shim)"
 	run -1 doctor_json -p "$HELPER_PID" 1M
 	run jq -r '.provenance | "\(.origin) \(.runtime)"' <<<"$output"
