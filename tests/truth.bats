@@ -121,9 +121,13 @@ in_subset_proc() {
 	# Nothing to fault in: nothing to guard.
 	run -0 in_subset_proc lock -t 0 --onfault "$D/f"
 	run -0 in_subset_proc doctor --mode onfault 1M
-	# SHM_LOCK is charged with segments listed where it cannot look.
-	run -3 in_subset_proc doctor --mode shm 1M
+	# SHM_LOCK is charged with segments listed where it cannot look:
+	# without CAP_IPC_LOCK that decides the answer...
+	run -3 in_subset_proc limit --set 4M -- capsh --drop=cap_ipc_lock -- -c 'exec "$0" doctor --mode shm 1M' "$MEMLOCK"
 	assert_output --partial "could not tell: shmctl(SHM_LOCK) is charged with the user's locked segments, and /proc/sysvipc/shm, which lists them, cannot be read"
+	# ... with it, user_shm_lock() passes whatever the user holds.
+	run -0 in_subset_proc doctor --mode shm 1M
+	assert_output --partial "would succeed: shmctl(SHM_LOCK) of 1M"
 }
 
 @test "cgroup files hidden (a tmpfs over /sys/fs/cgroup): doctor cannot tell, naming the file" {
