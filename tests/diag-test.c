@@ -1063,6 +1063,100 @@ static void run_prov_details(int procfd, const char *dir)
 	finish(&c, NULL);
 }
 
+/*
+ * Gathering through injectable roots: gather/proc (pid 700, "db", under
+ * 701, "bash", the top of its PID namespace), gather/cgroup (v1 memory,
+ * the tightest limit on app.slice) and gather/etc, read as a fixture.
+ */
+static void run_gather(const char *dir)
+{
+	static struct diag_facts f;
+	static struct diag_report r;
+	char proc[512], cg[512], etc[512];
+	struct ctx c = { .name = "gather/facts" };
+	struct diag_roots roots = { .etc = etc, .cgroup = cg, .fixture = true };
+	int rc;
+
+	snprintf(proc, sizeof(proc), "%s/gather/proc", dir);
+	snprintf(cg, sizeof(cg), "%s/gather/cgroup", dir);
+	snprintf(etc, sizeof(etc), "%s/gather/etc", dir);
+	roots.procfd = procfs_open(proc);
+	rc = diag_gather_at(&roots, 700, &f);
+	expect_int(&c, "rc", 0, rc);
+	expect_str(&c, "name", "db", f.name);
+	expect_u64(&c, "soft", 8 * M, f.lim.soft);
+	expect_u64(&c, "hard", 16 * M, f.lim.hard);
+	expect_u64(&c, "vmlck", 2 * M, f.st.vmlck);
+	expect_u64(&c, "vmpin", 512 * K, f.st.vmpin);
+	expect_u64(&c, "map_count (no vsyscall)", 4, f.map_count);
+	expect_u64(&c, "max_map_count", 65530, f.max_map_count);
+	expect_bool(&c, "caps effective", false, f.caps.ipc_lock.effective);
+	expect_bool(&c, "caps bounding", true, f.caps.ipc_lock.bounding);
+	finish(&c, NULL);
+
+	c = (struct ctx){ .name = "gather/shm-user-segments" };
+	expect_bool(&c, "have_shm", true, f.user.have_shm);
+	expect_u64(&c, "locked (uid's, locked only)", 4 * M, f.user.shm_locked);
+	expect_u64(&c, "segments", 2, f.user.shm_segs);
+	expect_u64(&c, "stale (unattached, creator gone)", 1, f.user.shm_stale);
+	expect_int(&c, "stale id", 11, f.user.shm_stale_id);
+	finish(&c, NULL);
+
+	c = (struct ctx){ .name = "gather/io_uring-fdinfo-sqmask" };
+	expect_u64(&c, "rings", 1, f.user.uring_rings);
+	expect_u64(&c, "target's rings", 1, f.user.uring_target_rings);
+	/* 256K in 64 pages, and 4K straddling two pages. */
+	expect_u64(&c, "buffers (pages touched)", 264 * K, f.user.uring_bufs);
+	expect_u64(&c, "ring memory (8 SQ, 16 CQ)", 8 * K, f.user.uring_ring_bytes);
+	expect_u64(&c, "processes", 2, f.user.uring_procs);
+	expect_u64(&c, "unreadable", 0, f.user.uring_hidden);
+	expect_u64(&c, "perf rings", 260 * K, f.user.perf_locked);
+	finish(&c, NULL);
+
+	c = (struct ctx){ .name = "gather/memcg-v1-tightest" };
+	expect_int(&c, "cg_err", 0, f.mem.cg_err);
+	expect_bool(&c, "v1", true, f.mem.cg.v1);
+	expect_bool(&c, "limited", true, f.mem.cg.limited);
+	expect_u64(&c, "limit", 512 * M, f.mem.cg.limit);
+	expect_u64(&c, "usage", 400 * M, f.mem.cg.usage);
+	expect_u64(&c, "reclaimable", 100 * M, f.mem.cg.reclaimable);
+	expect_u64(&c, "MemAvailable", 12000000 * K, f.mem.mi.available);
+	expect_u64(&c, "SwapTotal", 1000000 * K, f.mem.mi.swap_total);
+	finish(&c, NULL);
+
+	c = (struct ctx){ .name = "gather/sysctls-and-groups" };
+	expect_u64(&c, "perf_event_mlock_kb", 516, f.perf_mlock_kb);
+	expect_int(&c, "perf_event_paranoid", 2, f.perf_paranoid);
+	expect_u64(&c, "hugetlb_shm_group", 4242, f.hugetlb_group);
+	expect_bool(&c, "in the hugetlb group (Groups:)", true, f.in_hugetlb_group);
+	expect_bool(&c, "overcommit read", true, f.have_overcommit);
+	finish(&c, NULL);
+
+	c = (struct ctx){ .name = "gather/provenance-ns-top" };
+	expect_int(&c, "links", 2, f.prov.n);
+	expect_int(&c, "end", CHAIN_TOP, f.prov.end);
+	expect_int(&c, "set_at", 0, f.prov.set_at);
+	expect_int(&c, "origin", ORIGIN_WRAPPER, f.prov.origin);
+	finish(&c, NULL);
+
+	/* The counters are used: io_uring's charge is the user's buffers,
+	 * rings and perf rings within the allowance, before SIZE. */
+	c = (struct ctx){ .name = "gather/io_uring-charge-from-counters" };
+	diag_evaluate(&f, MODE_IO_URING, true, 7 * M + 512 * K, false, &r);
+	expect_u64(&c, "charge", (264 + (diag_kernel_at_least(&f, 6, 14) ? 8 : 0) + 260) * K +
+		   7 * M + 512 * K, r.charge);
+	expect_errno(&c, "err", diag_kernel_at_least(&f, 6, 14) ? -ENOMEM : 0, r.err);
+	finish(&c, NULL);
+
+	c = (struct ctx){ .name = "gather/mmap-locked-beside-cgroup" };
+	diag_evaluate(&f, MODE_MMAP_LOCKED, true, 200 * M, false, &r);
+	/* VmLck 2M + 200M over 8M: EAGAIN from the limit, first. */
+	expect_errno(&c, "err", -EAGAIN, r.err);
+	expect_bool(&c, "limit_failed", true, r.limit_failed);
+	finish(&c, NULL);
+	close(roots.procfd);
+}
+
 int main(int argc, char **argv)
 {
 	char proc[512];
@@ -1085,6 +1179,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(prov_cases) / sizeof(prov_cases[0]); i++)
 		run_prov(procfd, argv[1], &prov_cases[i]);
 	run_prov_details(procfd, argv[1]);
+	run_gather(argv[1]);
 	close(procfd);
 
 	printf("%d cases, %d failed, %d passed, %d known bugs\n", ncases, nfailed,
