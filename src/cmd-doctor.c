@@ -186,6 +186,12 @@ static void print_escaped(const char *prefix, const char *text)
 	free(e);
 }
 
+/* A limit that "4K"-style text would round (4095 bytes): written exactly. */
+static bool odd(uint64_t v)
+{
+	return v != SIZE_UNLIMITED && v % 1024 != 0;
+}
+
 /* The ancestry, PID 1 first, with the process where the limit changed
  * marked; then the origin and its evidence. */
 static void print_provenance(const struct diag_facts *f, bool exact)
@@ -203,7 +209,8 @@ static void print_provenance(const struct diag_facts *f, bool exact)
 		if (l->have_lim)
 			snprintf(line, sizeof(line), "%c pid %-7d %-16s soft %-9s hard %s",
 				 i == p->set_at ? '*' : ' ', l->pid, name ? name : "?",
-				 limit_format(l->lim.soft, exact, s), limit_format(l->lim.hard, exact, h));
+				 limit_format(l->lim.soft, exact || odd(l->lim.soft), s),
+				 limit_format(l->lim.hard, exact || odd(l->lim.hard), h));
 		else
 			snprintf(line, sizeof(line), "  pid %-7d %-16s limits unreadable", l->pid,
 				 name ? name : "?");

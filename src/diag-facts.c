@@ -143,6 +143,7 @@ static void shm_facts(int procfd, struct diag_facts *f)
 		 * A live creator may hold it without attaching. */
 		if (segs[i].nattch == 0 && !pid_alive(procfd, segs[i].cpid)) {
 			u->shm_stale++;
+			u->shm_stale_bytes += segs[i].size;
 			u->shm_stale_id = segs[i].shmid;
 		}
 	}

@@ -392,8 +392,10 @@ static const char *lim_text(const struct diag_link *l, char *buf, size_t len)
 	if (!l->have_lim)
 		snprintf(buf, len, "unreadable limits");
 	else
-		snprintf(buf, len, "soft %s, hard %s", limit_format(l->lim.soft, false, s),
-			 limit_format(l->lim.hard, false, h));
+		snprintf(buf, len, "soft %s, hard %s", limit_format(l->lim.soft,
+			 l->lim.soft != SIZE_UNLIMITED && l->lim.soft % 1024, s),
+			 limit_format(l->lim.hard, l->lim.hard != SIZE_UNLIMITED &&
+			 l->lim.hard % 1024, h));
 	return buf;
 }
 
@@ -584,7 +586,9 @@ void diag_provenance(const struct diag_roots *roots, int pid, struct diag_facts 
 		evidence(p, "pid %d (%s) opens login sessions, where pam_limits sets limits",
 			 name_in(c->name, logins) ? c->pid : parent->pid,
 			 name_in(c->name, logins) ? c->name : parent->name);
-		limits_config(roots, c->uid, p);
+		/* The session's user, whom pam_limits looked up: the target's
+		 * (su and sshd run as root where they change it). */
+		limits_config(roots, f->uid, p);
 		return;
 	}
 	if (name_in(c->name, shells)) {

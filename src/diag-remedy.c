@@ -137,7 +137,7 @@ static const char *above_hard(const struct diag_link *l, unsigned long long kb)
 
 	if (l->lim.hard == SIZE_UNLIMITED || l->lim.hard >= kb * 1024)
 		return "";
-	snprintf(buf, sizeof(buf), " (above the hard limit %s there: as root with "
+	snprintf(buf, sizeof(buf), " (above the hard limit %s there: only as root with "
 		 "CAP_SYS_RESOURCE)", diag_sz(l->lim.hard));
 	return buf;
 }
@@ -149,6 +149,9 @@ static void remedy_changed_at(const struct diag_facts *f, struct diag_report *r,
 	const struct diag_provenance *p = &f->prov;
 	const struct diag_link *c = &p->link[p->set_at], *up = &p->link[p->set_at + 1];
 	bool wrapped_self = f->self && p->set_at == 0;
+	/* Where memlock was started: a wrapper run from there gets no more
+	 * than its hard limit. */
+	struct diag_link shell = { .lim = f->shell_lim };
 
 	if (p->origin == ORIGIN_SHELL && c->lim.hard != SIZE_UNLIMITED && c->lim.hard < kb * 1024)
 		diag_remedy(r, "the limit was set in the shell pid %d (%s), hard %s: a `ulimit -l` "
@@ -161,6 +164,13 @@ static void remedy_changed_at(const struct diag_facts *f, struct diag_report *r,
 		diag_remedy(r, "the limit was set in the shell pid %d (%s): there, 'ulimit -S -l "
 			    "%llu' (or remove the `ulimit -l` that lowered it), then start the "
 			    "program again", c->pid, c->name, kb);
+	else if (c->lim.soft > up->lim.soft || c->lim.hard > up->lim.hard)
+		diag_remedy(r, "pid %d (%s) has a higher limit than its parent pid %d (%s), soft "
+			    "%s, hard %s: it was raised at its exec, or the parent's lowered "
+			    "later; started again from there it would get less, so raise it "
+			    "where it starts: 'memlock limit --set %s -- PROGRAM'%s", c->pid,
+			    c->name, up->pid, up->name, diag_sz(up->lim.soft),
+			    diag_sz(up->lim.hard), diag_kb_text(kb), above_hard(up, kb));
 	else if (wrapped_self)
 		diag_remedy(r, "the limit (soft %s, hard %s) was set between this shell (soft "
 			    "%s, hard %s) and the program, by a wrapper such as prlimit: raise it "
@@ -172,7 +182,9 @@ static void remedy_changed_at(const struct diag_facts *f, struct diag_report *r,
 			    "without the wrapper that lowered it (its parent pid %d (%s) has soft "
 			    "%s, hard %s), or with 'memlock limit --set %s -- PROGRAM'%s", c->pid,
 			    c->name, up->pid, up->name, diag_sz(up->lim.soft),
-			    diag_sz(up->lim.hard), diag_kb_text(kb), above_hard(up, kb));
+			    diag_sz(up->lim.hard), diag_kb_text(kb),
+			    above_hard(f->self && f->have_shell_lim &&
+				       f->shell_lim.hard < up->lim.hard ? &shell : up, kb));
 }
 
 /* The lasting fix, where the limit was set. */
@@ -293,6 +305,11 @@ static void remedy_limit(const struct diag_facts *f, struct diag_report *r)
 	bool quick_first = room && ((!f->self && p->set_at == 0 && p->origin == ORIGIN_WRAPPER) ||
 				    (f->self && p->set_at == 1 && p->origin == ORIGIN_SHELL));
 
+	/* Removing segments nobody uses frees enough, and no privilege is
+	 * needed: the quickest fix of all comes first. */
+	if (r->mode == MODE_SHM && f->user.have_shm && f->user.shm_stale &&
+	    !room && f->user.shm_stale_bytes + f->lim.soft >= need)
+		remedy_mode(f, r);
 	if (!quick_first)
 		remedy_origin(f, r, kb);
 	if (room && f->self && !wrapped_self)
@@ -313,7 +330,8 @@ static void remedy_limit(const struct diag_facts *f, struct diag_report *r)
 		diag_remedy(r, "the process runs in a user namespace: CAP_IPC_LOCK inside it "
 			    "does not count, so raise RLIMIT_MEMLOCK before entering it");
 	remedy_caps(f, r);
-	remedy_mode(f, r);
+	if (!(r->mode == MODE_SHM && r->nremedies && strstr(r->remedies[0], "ipcrm")))
+		remedy_mode(f, r);
 }
 
 /* The guard's input that could not be read, for sentences. */
@@ -329,7 +347,17 @@ void diag_remedies(const struct diag_facts *f, struct diag_report *r)
 {
 	const char *failed = r->failed ? r->failed : "";
 
-	if (r->limit_failed) {
+	bool memory_fails = false;
+
+	for (int i = 0; i < r->nchecks; i++)
+		if (r->checks[i].result == DIAG_FAIL && strcmp(r->checks[i].name, "memory") == 0)
+			memory_fails = true;
+	/* Past the limit and past what mmap() or RAM allows: no limit helps. */
+	if (r->limit_failed && memory_fails) {
+		diag_remedy(r, "lock less: %s is more than this machine can map or hold (%s of "
+			    "RAM, %s of swap), so no limit would make it fit", diag_sz(r->size),
+			    diag_sz(f->mem.mi.total), diag_sz(f->mem.mi.swap_total));
+	} else if (r->limit_failed) {
 		remedy_limit(f, r);
 	} else if (strcmp(failed, "map_count") == 0) {
 		diag_remedy(r, "raise vm.max_map_count: 'sysctl -w vm.max_map_count=%llu', kept in "
@@ -339,6 +367,14 @@ void diag_remedies(const struct diag_facts *f, struct diag_report *r)
 		diag_remedy(r, "raise the limit of memory cgroup %s (memory.%s; systemd: "
 			    "MemoryMax=, a container: its --memory)", f->mem.cg.path,
 			    f->mem.cg.v1 ? "limit_in_bytes" : "max");
+	} else if (r->err == -ENOMEM && strcmp(failed, "memory") == 0 && f->overcommit == 2) {
+		const struct meminfo *mi = &f->mem.mi;
+
+		diag_remedy(r, "lock less than the commit room, %s (CommitLimit %s less "
+			    "Committed_AS %s), or raise vm.overcommit_ratio: under "
+			    "vm.overcommit_memory 2 mmap() refuses more", diag_sz(mi->commit_limit >
+			    mi->committed ? mi->commit_limit - mi->committed : 0),
+			    diag_sz(mi->commit_limit), diag_sz(mi->committed));
 	} else if (r->err == -ENOMEM && strcmp(failed, "memory") == 0) {
 		diag_remedy(r, "lock less than the machine has (%s of RAM, %s of swap): mmap() "
 			    "refuses it before any lock", diag_sz(f->mem.mi.total),

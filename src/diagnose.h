@@ -110,6 +110,7 @@ struct diag_provenance {
 /* The counters the kernel keeps per user and shows in no single file. */
 struct diag_user {
 	uint64_t shm_locked, shm_segs, shm_stale;	/* this user's SHM_LOCK segments */
+	uint64_t shm_stale_bytes;			/* of them, nobody's */
 	int shm_stale_id;		/* one locked segment nobody has attached */
 	bool have_shm;
 	bool shm_other_ns;		/* the target is in another IPC namespace */

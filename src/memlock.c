@@ -28,7 +28,8 @@ const char *argp_program_version = "memlock " MEMLOCK_VERSION;
  * CAP_SYS_PTRACE; reading files the user may not needs CAP_DAC_READ_SEARCH;
  * another user's limits, or a hard limit raised, CAP_SYS_RESOURCE; locking
  * beyond RLIMIT_MEMLOCK, CAP_IPC_LOCK (and a probe copying a process that
- * has it).
+ * has it); doctor's probe as the target's user, CAP_SETUID and CAP_SETGID,
+ * and in the target's IPC namespace (its SHM segments too), CAP_SYS_ADMIN.
  */
 const struct command commands[] = {
 	{ "lock", cmd_lock, "lock files or anonymous memory into RAM and hold them",
@@ -40,7 +41,7 @@ const struct command commands[] = {
 	  CAP(CAP_SYS_RESOURCE) },
 	{ "doctor", cmd_doctor, "say whether a lock would succeed, why not, and how to fix it",
 	  CAP(CAP_SYS_PTRACE) | CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_RESOURCE) |
-	  CAP(CAP_IPC_LOCK) },
+	  CAP(CAP_IPC_LOCK) | CAP(CAP_SETUID) | CAP(CAP_SETGID) | CAP(CAP_SYS_ADMIN) },
 	{ NULL, NULL, NULL, 0 }
 };
 

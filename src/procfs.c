@@ -718,15 +718,26 @@ static int cg_reclaimable(int cgfd, const char *dir, bool v1, uint64_t *v)
 	if (rc)
 		return rc;
 	*v = 0;
-	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		for (int k = 0; k < 2; k++) {
-			const char *key = keys[v1][k], *p = l + strlen(key);
-			uint64_t n;
+	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *p = l + 17;
+		uint64_t n;
 
+		for (int k = 0; k < 2; k++) {
+			const char *key = keys[v1][k];
+
+			p = l + strlen(key);
 			if (strncmp(l, key, strlen(key)) == 0 && number_scan(&p, 10, &n) == 0 &&
 			    size_add(*v, n, v) == 0)
 				found++;
 		}
+		/* v2 also counts reclaimable kernel memory (dentries, inodes),
+		 * which reclaim takes back too; v1's memory.stat has no such
+		 * line (mm/memcontrol.c memory_stat_format()). */
+		p = l + 17;
+		if (!v1 && strncmp(l, "slab_reclaimable ", 17) == 0 &&
+		    number_scan(&p, 10, &n) == 0)
+			size_add(*v, n, v);
+	}
 	free(buf);
 	return found == 2 ? 0 : -EINVAL;
 }

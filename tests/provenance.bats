@@ -189,3 +189,38 @@ doctor_json() {
 	run jq -r '.provenance.origin' <<<"$output"
 	assert_output inherited
 }
+
+@test "provenance: a login program that changed its own limit (su as root): the session user's limits.d line" {
+	LIMITS_FILE=/etc/security/limits.d/zz-memlock-test-$$.conf
+	[ -d /etc/security/limits.d ] || skip "no /etc/security/limits.d"
+	printf 'nobody hard memlock 64\n' >"$LIMITS_FILE"
+	# "su" lowers its own limit (pam_limits runs in it, as root), then
+	# starts the user's program.
+	printf '#!/bin/bash\nulimit -l 64\n"$@" &\nwait\n' >"$D/su"
+	chmod 755 "$D/su"
+	start_helper "$D/su" "${NOBODY[@]}" "$(helper)" --usr1 mlock:1048576
+	run -1 memlock doctor -p "$HELPER_PID" 1M
+	assert_output --partial "origin: session"
+	assert_output --partial "evidence: $LIMITS_FILE:1 'nobody hard memlock 64' matches user nobody"
+	refute_output --partial "for user root"
+}
+
+@test "provenance: a process whose parent's limit was lowered after it started is not told to drop a wrapper" {
+	start_helper "${NOBODY[@]}" bash -c '"$1" --usr1 mlock:8388608 & wait' _ "$(helper)"
+	local sh
+	sh=$(awk '/^PPid:/ { print $2 }' "/proc/$HELPER_PID/status")
+	"${NOBODY[@]}" prlimit --pid "$sh" --memlock=1048576:1048576
+	run -1 memlock doctor -p "$HELPER_PID" 9M
+	assert_output --partial "pid $HELPER_PID (lock-helper) has a higher limit than its parent pid $sh (bash), soft 1M, hard 1M"
+	refute_output --partial "without the wrapper that lowered it"
+}
+
+@test "provenance: a limit to set above the caller's hard limit is said to need CAP_SYS_RESOURCE" {
+	run -1 capsh --drop=cap_ipc_lock -- -c 'exec "$0" doctor -J 9M' "$MEMLOCK"
+	local hard
+	hard=$(prlimit --pid $$ --memlock --noheadings --raw -o HARD)
+	[ "$hard" != unlimited ] && ((hard < 9437184)) || skip "this shell's hard limit is 9M or more"
+	run jq -r '.remedies[] | select(test("memlock limit --set 9M -- PROGRAM"))' <<<"$output"
+	[ -n "$output" ] || skip "no remedy here suggests starting with --set"
+	assert_output --partial "only as root with CAP_SYS_RESOURCE"
+}

@@ -24,6 +24,9 @@ teardown() {
 	if [ -n "${SAVED_MAP_COUNT:-}" ]; then
 		echo "$SAVED_MAP_COUNT" >/proc/sys/vm/max_map_count
 	fi
+	if [ -n "${SAVED_OVERCOMMIT:-}" ]; then
+		echo "$SAVED_OVERCOMMIT" >/proc/sys/vm/overcommit_memory
+	fi
 	if [ -n "${TEST_CGROUP:-}" ]; then
 		rmdir "$TEST_CGROUP" 2>/dev/null || true
 	fi
@@ -511,4 +514,37 @@ in_subset_proc() {
 	assert_output "$$"
 	run -1 --separate-stderr "${NOBODY[@]}" "$MEMLOCK" limit --set 4K -- "$MEMLOCK" lock -t 0 --anon 16M
 	assert_equal "${stderr_lines[0]}" "memlock: cannot lock 16M of anonymous memory: mlock: Cannot allocate memory (ENOMEM)"
+}
+
+@test "doctor: no remedy that cannot help: more than RAM and swap is 'lock less', a size of nothing needs a page" {
+	run -1 "${NOBODY[@]}" "$MEMLOCK" doctor -J 0x7ffffffffffff000
+	run jq -r '.remedies[0]' <<<"$output"
+	assert_output --regexp "^lock less: 8E is more than this machine can map or hold"
+	run -1 "${NOBODY[@]}" "$MEMLOCK" doctor -J 0x7ffffffffffff000
+	run jq -r '.remedies | map(select(test("--set|--raise|setcap"))) | length' <<<"$output"
+	assert_output 0
+	# mlock(p, 0) at a limit of 0 is EPERM (can_do_mlock() comes first):
+	# the limit to ask for is a page, never "0K".
+	run -1 prlimit --memlock=0:8388608 "${NOBODY[@]}" "$MEMLOCK" doctor 0
+	assert_output --partial "EPERM"
+	refute_output --partial " 0K"
+	refute_output --partial "memlock=0:0"
+}
+
+@test "doctor: under vm.overcommit_memory 2 the remedy names the commit room, not RAM" {
+	local limit used size
+	# Read before the switch: under mode 2 new programs may not start.
+	limit=$(awk '/^CommitLimit:/ { print $2 }' /proc/meminfo)
+	used=$(awk '/^Committed_AS:/ { print $2 }' /proc/meminfo)
+	size=$(( (limit > used ? limit - used : 0) * 1024 + 1073741824 ))
+	SAVED_OVERCOMMIT=$(cat /proc/sys/vm/overcommit_memory)
+	echo 2 >/proc/sys/vm/overcommit_memory || skip "cannot set vm.overcommit_memory"
+	run memlock doctor --mode onfault "$size"
+	echo "$SAVED_OVERCOMMIT" >/proc/sys/vm/overcommit_memory
+	SAVED_OVERCOMMIT=
+	[ "$status" -ne 126 ] && [ "$status" -ne 127 ] || skip "memlock could not start under vm.overcommit_memory 2"
+	assert_equal "$status" 1
+	assert_output --partial "under vm.overcommit_memory 2 mmap() fails with ENOMEM"
+	assert_output --partial "  1. lock less than the commit room"
+	refute_output --partial "lock less than the machine has"
 }
