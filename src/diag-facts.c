@@ -150,74 +150,8 @@ static void shm_facts(int procfd, struct diag_facts *f)
 	free(segs);
 }
 
-/* io_uring's ring memory for an instance: struct io_rings (with its CQEs
- * and the SQ index array) and the SQE array, in whole pages each
- * (io_uring/io_uring.c rings_size(), io_allocate_scq_urings()). */
-static uint64_t uring_ring_bytes(const struct diag_facts *f, uint64_t sq, uint64_t cq)
-{
-	uint64_t ps = f->page_size;
-	uint64_t rings = 256 + cq * 16 + sq * 4, sqes = sq * 64;
-
-	return (rings + ps - 1) / ps * ps + (sqes + ps - 1) / ps * ps;
-}
-
-/*
- * One io_uring descriptor's fdinfo (io_uring/fdinfo.c io_uring_show_fdinfo()):
- * "SqEntries:", "CqEntries:", "UserBufs:\tN" then one "%5u: 0x%llx/%u" line
- * a buffer.  Buffers are charged by the pages they touch.
- */
-static void uring_fdinfo(const struct diag_facts *f, const char *text, uint64_t *bufs,
-			 uint64_t *rings)
-{
-	uint64_t sq = 0, cq = 0, ps = f->page_size;
-	bool in_bufs = false;
-
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		unsigned long long addr, len, v;
-		unsigned idx;
-
-		/* "SqMask: 0x7" (6.x), or "SqEntries: 8" in other versions. */
-		if (sscanf(l, "SqMask: %llx", &v) == 1)
-			sq = v + 1;
-		else if (sscanf(l, "CqMask: %llx", &v) == 1)
-			cq = v + 1;
-		else if (sscanf(l, "SqEntries: %llu", &v) == 1)
-			sq = v;
-		else if (sscanf(l, "CqEntries: %llu", &v) == 1)
-			cq = v;
-		else if (strncmp(l, "UserBufs:", 9) == 0)
-			in_bufs = true;
-		else if (in_bufs && sscanf(l, " %u: 0x%llx/%llu", &idx, &addr, &len) == 3)
-			*bufs += (((addr + len + ps - 1) / ps) - addr / ps) * ps;
-		else if (in_bufs && !strchr(" 0123456789", *l))
-			in_bufs = false;
-	}
-	if (sq || cq)
-		*rings += uring_ring_bytes(f, sq, cq);
-}
-
-/* The perf rings PID maps ("anon_inode:[perf_event]" in maps): what they
- * took of the user's free allowance (kernel/events/core.c perf_mmap()). */
-static void perf_maps(int procfd, int pid, struct diag_facts *f)
-{
-	char path[64], *text;
-
-	snprintf(path, sizeof(path), "%d/maps", pid);
-	if (procfs_read_file(procfd, path, &text, NULL) != 0)
-		return;
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		unsigned long long start, end;
-		const char *nl = strchr(l, '\n'), *hit = strstr(l, "anon_inode:[perf_event]");
-
-		if (hit && (!nl || hit < nl) && sscanf(l, "%llx-%llx", &start, &end) == 2 &&
-		    end > start)
-			f->user.perf_locked += end - start;
-	}
-	free(text);
-}
-
-/* Every io_uring instance of every process of F's user: its registered
- * buffers and rings, charged to the user_struct that no file shows. */
+/* Every io_uring instance of every process of F's user, and their perf
+ * rings: charged to the user_struct, which no file shows. */
 static void uring_facts(int procfd, struct diag_facts *f)
 {
 	struct diag_user *u = &f->user;
@@ -229,63 +163,23 @@ static void uring_facts(int procfd, struct diag_facts *f)
 	u->have_uring = true;
 	for (size_t i = 0; i < n; i++) {
 		struct proc_status st;
-		char path[64];
-		struct dirent *e;
-		int dfd;
-		DIR *d;
+		struct uring_use use;
+		uint64_t perf;
 
 		if (procfs_read_status(procfd, pids[i], &st) != 0 || !(st.have & PS_UID) ||
 		    st.uid != f->uid || !(st.have & PS_VMSIZE))
 			continue;
 		u->uring_procs++;
-		perf_maps(procfd, pids[i], f);
-		snprintf(path, sizeof(path), "%d/fd", pids[i]);
-		dfd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		d = dfd >= 0 ? fdopendir(dfd) : NULL;
-		if (!d) {
-			if (dfd >= 0)
-				close(dfd);
-			if (errno != ENOENT)
-				u->uring_hidden++;
-			continue;
-		}
-		while ((e = readdir(d))) {
-			char link[64], info[300], *text;
-			ssize_t len;
-
-			if (e->d_name[0] == '.')
-				continue;
-			len = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
-			if (len < 0)
-				continue;
-			link[len] = '\0';
-			if (strcmp(link, "anon_inode:[io_uring]") != 0)
-				continue;
-			u->uring_rings++;
-			if (pids[i] == f->pid)
-				u->uring_target_rings++;
-			snprintf(info, sizeof(info), "%d/fdinfo/%s", pids[i], e->d_name);
-			/* Since 6.15 the ring's part of fdinfo is left out
-			 * while its lock is busy (io_uring/fdinfo.c): try
-			 * again, then count it as unread, never as empty.
-			 * Its first lines name the ring: "SqMask:". */
-			text = NULL;
-			for (int tries = 0; tries < 3; tries++) {
-				free(text);
-				text = NULL;
-				if (procfs_read_file(procfd, info, &text, NULL) != 0 ||
-				    strstr(text, "SqMask:") || strstr(text, "SqEntries:"))
-					break;
-			}
-			if (!text || (!strstr(text, "SqMask:") && !strstr(text, "SqEntries:"))) {
-				u->uring_hidden++;
-				free(text);
-				continue;
-			}
-			uring_fdinfo(f, text, &u->uring_bufs, &u->uring_ring_bytes);
-			free(text);
-		}
-		closedir(d);
+		if (procfs_read_perf_rings(procfd, pids[i], &perf) == 0)
+			u->perf_locked += perf;
+		if (procfs_read_uring(procfd, pids[i], f->page_size, &use) != 0)
+			continue;	/* gone meanwhile */
+		u->uring_rings += use.rings;
+		if (pids[i] == f->pid)
+			u->uring_target_rings += use.rings;
+		u->uring_bufs += use.bufs;
+		u->uring_ring_bytes += use.ring_bytes;
+		u->uring_hidden += use.hidden;
 	}
 	free(pids);
 }

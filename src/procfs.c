@@ -829,3 +829,132 @@ uint64_t procfs_memcg_room(const struct memcg *cg)
 		return UINT64_MAX;
 	return cg->limit > held ? cg->limit - held : 0;
 }
+
+/* io_uring's ring memory for an instance: struct io_rings (with its CQEs
+ * and the SQ index array) and the SQE array, in whole pages each
+ * (io_uring/io_uring.c rings_size(), io_allocate_scq_urings()); the
+ * header before the CQEs is taken as 256 bytes. */
+static uint64_t uring_ring_bytes(uint64_t ps, uint64_t sq, uint64_t cq)
+{
+	uint64_t rings = 256 + cq * 16 + sq * 4, sqes = sq * 64;
+
+	return (rings + ps - 1) / ps * ps + (sqes + ps - 1) / ps * ps;
+}
+
+/*
+ * io_uring/fdinfo.c io_uring_show_fdinfo(): "SqMask: 0x7", "CqMask: 0xf"
+ * (6.x; "SqEntries:" elsewhere), then "UserBufs:\tN" and one
+ * "%5u: 0x%llx/%u" line a buffer.  Buffers are charged by the pages they
+ * touch (io_uring/rsrc.c io_buffer_account_pin()).
+ */
+int procfs_parse_uring_fdinfo(const char *text, uint64_t ps, uint64_t *bufs,
+			      uint64_t *ring_bytes)
+{
+	uint64_t sq = 0, cq = 0;
+	bool in_bufs = false, ring = false;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		unsigned long long addr, len, v;
+		unsigned idx;
+
+		if (sscanf(l, "SqMask: %llx", &v) == 1) {
+			sq = v + 1;
+			ring = true;
+		} else if (sscanf(l, "CqMask: %llx", &v) == 1) {
+			cq = v + 1;
+		} else if (sscanf(l, "SqEntries: %llu", &v) == 1) {
+			sq = v;
+			ring = true;
+		} else if (sscanf(l, "CqEntries: %llu", &v) == 1) {
+			cq = v;
+		} else if (strncmp(l, "UserBufs:", 9) == 0) {
+			in_bufs = true;
+		} else if (in_bufs && sscanf(l, " %u: 0x%llx/%llu", &idx, &addr, &len) == 3) {
+			*bufs += (((addr + len + ps - 1) / ps) - addr / ps) * ps;
+		} else if (in_bufs && !strchr(" 0123456789", *l)) {
+			in_bufs = false;
+		}
+	}
+	if (!ring)
+		return -ENODATA;
+	*ring_bytes += uring_ring_bytes(ps, sq, cq);
+	return 0;
+}
+
+int procfs_read_uring(int procfd, int pid, uint64_t ps, struct uring_use *u)
+{
+	char path[64];
+	struct dirent *e;
+	int dfd;
+	DIR *d;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(path, sizeof(path), "%d/fd", pid);
+	dfd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		int err = errno;
+
+		if (dfd >= 0)
+			close(dfd);
+		if (err == ENOENT)
+			return -ESRCH;
+		u->hidden = 1;
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		char link[64], info[300], *text = NULL;
+		ssize_t len;
+		int rc = -ENODATA;
+
+		if (e->d_name[0] == '.')
+			continue;
+		len = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, "anon_inode:[io_uring]") != 0)
+			continue;
+		u->rings++;
+		snprintf(info, sizeof(info), "%d/fdinfo/%s", pid, e->d_name);
+		/* Since 6.15 the ring's part of fdinfo is left out while its
+		 * lock is busy: try again, then count it unread, never empty. */
+		for (int tries = 0; tries < 3 && rc == -ENODATA; tries++) {
+			uint64_t b = 0, r = 0;
+
+			if (procfs_read_file(procfd, info, &text, NULL) != 0)
+				break;
+			rc = procfs_parse_uring_fdinfo(text, ps, &b, &r);
+			if (rc == 0) {
+				u->bufs += b;
+				u->ring_bytes += r;
+			}
+			free(text);
+			text = NULL;
+		}
+		if (rc != 0)
+			u->hidden++;
+	}
+	closedir(d);
+	return 0;
+}
+
+int procfs_read_perf_rings(int procfd, int pid, uint64_t *bytes)
+{
+	char *text;
+	int rc = read_pid_file(procfd, pid, "maps", &text);
+
+	*bytes = 0;
+	if (rc)
+		return rc;
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		unsigned long long start, end;
+		const char *nl = strchr(l, '\n'), *hit = strstr(l, "anon_inode:[perf_event]");
+
+		if (hit && (!nl || hit < nl) && sscanf(l, "%llx-%llx", &start, &end) == 2 &&
+		    end > start)
+			*bytes += end - start;
+	}
+	free(text);
+	return 0;
+}

@@ -154,4 +154,26 @@ int procfs_userns_ino(int procfd, int pid, uint64_t *ino);
 /* A whole file below PROCFD, NUL-terminated (malloc'd). */
 int procfs_read_file(int procfd, const char *path, char **buf, size_t *len);
 
+/* A process's io_uring instances: what the kernel charges to its user. */
+struct uring_use {
+	uint64_t bufs;		/* registered buffers, in the pages they touch */
+	uint64_t ring_bytes;	/* the rings, from SqMask and CqMask */
+	uint32_t rings;		/* io_uring descriptors */
+	uint32_t hidden;	/* of them, whose fdinfo could not be read;
+				 * or 1 when fd/ itself could not be */
+};
+
+/*
+ * One io_uring descriptor's fdinfo into BUFS and RING_BYTES (added to);
+ * -ENODATA when it lacks the ring's part (left out while the ring's lock
+ * is busy, since 6.15).
+ */
+int procfs_parse_uring_fdinfo(const char *text, uint64_t page_size, uint64_t *bufs,
+			      uint64_t *ring_bytes);
+/* Every io_uring descriptor of PID; -ESRCH when it is gone. */
+int procfs_read_uring(int procfd, int pid, uint64_t page_size, struct uring_use *u);
+
+/* The bytes of perf event rings PID maps ("anon_inode:[perf_event]"). */
+int procfs_read_perf_rings(int procfd, int pid, uint64_t *bytes);
+
 #endif
