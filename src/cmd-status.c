@@ -5,10 +5,17 @@
 #include "commands.h"
 #include "output.h"
 #include "procfs.h"
+#include "procscan.h"
 #include "rlimit.h"
 #include "size.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
 #include <linux/capability.h>
 #include <libsmartcols.h>
 #include <pwd.h>
@@ -55,21 +62,32 @@ static const struct out_col map_cols[NMCOLS] = {
 
 struct status_args {
 	struct out_opts out;
-	bool all;
+	bool all, users;
 	int maps_pid;
 	bool have_min, have_max;
 	uint64_t min, max;
+	bool have_interval, have_count;
+	uint64_t interval_ms, count;
+	bool prometheus;
+	const char *prom_file;		/* --prometheus=FILE, or NULL: stdout */
 	char **pids;
 	int npids;
 };
 
-enum { OPT_MIN = 0x100, OPT_MAX };
+enum { OPT_MIN = 0x100, OPT_MAX, OPT_INTERVAL, OPT_COUNT, OPT_PROMETHEUS };
 
 static const struct argp_option status_options[] = {
 	{ "all", 'a', NULL, 0, "list every process (with --maps: every mapping)", 0 },
 	{ "maps", 'm', "PID", 0, "show the mappings of PID from /proc/PID/smaps", 0 },
+	{ "users", 'u', NULL, 0, "one row per user: VmLck, VmPin, SHM_LOCK and io_uring "
+	  "memory summed, the smallest soft limit, the headroom", 0 },
 	{ "min", OPT_MIN, "SIZE", 0, "exit 1 when a listed process has less locked", 0 },
 	{ "max", OPT_MAX, "SIZE", 0, "exit 1 when a listed process has more locked", 0 },
+	{ "interval", OPT_INTERVAL, "DURATION", 0, "sample again every DURATION (JSON: one "
+	  "object a line; text: what changed)", 0 },
+	{ "count", OPT_COUNT, "N", 0, "with --interval: N samples, then exit", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "FILE", OPTION_ARG_OPTIONAL, "the Prometheus text "
+	  "format, to stdout or written atomically to FILE", 0 },
 	{ 0 }
 };
 
@@ -91,6 +109,35 @@ static error_t status_parse(int key, char *arg, struct argp_state *state)
 		a->max = size_arg_or_exit(arg, 0, "size");
 		a->have_max = true;
 		break;
+	case 'u': a->users = true; break;
+	case OPT_INTERVAL: {
+		int rc = duration_parse(arg, &a->interval_ms);
+
+		if (rc)
+			usage_error("invalid duration '%s': %s (use N, Ns, Nms, Nm or Nh)", arg,
+				    size_strerror(rc));
+		if (a->interval_ms == 0)
+			usage_error("invalid interval '%s': it must be more than 0", arg);
+		a->have_interval = true;
+		break;
+	}
+	case OPT_COUNT: {
+		char *end;
+
+		errno = 0;
+		a->count = strtoull(arg, &end, 10);
+		if (!*arg || *end || errno || a->count == 0 || arg[0] == '-' || arg[0] == '+' ||
+		    arg[0] == ' ')
+			usage_error("invalid count '%s': a positive decimal number", arg);
+		a->have_count = true;
+		break;
+	}
+	case OPT_PROMETHEUS:
+		if (arg && !*arg)
+			usage_error("invalid file '' for --prometheus: an empty name");
+		a->prometheus = true;
+		a->prom_file = arg;
+		break;
 	case ARGP_KEY_ARGS:
 		a->pids = state->argv + state->next;
 		a->npids = state->argc - state->next;
@@ -103,6 +150,18 @@ static error_t status_parse(int key, char *arg, struct argp_state *state)
 			usage_error("--maps takes one pid; do not name others");
 		if (a->have_min && a->have_max && a->min > a->max)
 			usage_error("--min is above --max");
+		if (a->users && (a->maps_pid || a->npids))
+			usage_error("--users lists every user; it takes no pid and no --maps");
+		if (a->have_count && !a->have_interval)
+			usage_error("--count needs --interval");
+		if (a->have_interval && a->maps_pid)
+			usage_error("--interval does not repeat --maps");
+		if (a->prometheus && (a->maps_pid || a->out.json || a->out.raw || a->out.pairs ||
+				      a->out.list || a->out.all || a->out.noheadings))
+			usage_error("--prometheus has its own format: no --maps, -J, -r, -P, -n "
+				    "or -o");
+		if (a->prometheus && (a->have_min || a->have_max))
+			usage_error("--prometheus does not check --min or --max");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -119,17 +178,9 @@ static const struct argp status_argp = {
 	status_options, status_parse, "[PID...]",
 	"Show what processes have locked: VmLck and VmPin, the soft limit and "
 	"CAP_IPC_LOCK.  Without PID: every process with locked or pinned memory "
-	"(-a: every process), largest first, then the system's totals.\v",
+	"(-a: every process), largest first, then the system's totals.  --users: "
+	"the same per user, with what the kernel charges per user.\v",
 	status_children, NULL, NULL
-};
-
-/* One row: a process as read, or one that could not be read. */
-struct row {
-	int pid;
-	int err;		/* 0, or why its files could not be read */
-	struct proc_status st;
-	struct memlock_limit lim;
-	bool have_lim;
 };
 
 /* Whether /proc may hide processes from memlock (hidepid=invisible or
@@ -169,7 +220,7 @@ static const char *user_name(uint32_t uid)
 
 static int row_cmp(const void *x, const void *y)
 {
-	const struct row *a = x, *b = y;
+	const struct scan_entry *a = x, *b = y;
 
 	if (a->st.vmlck != b->st.vmlck)
 		return a->st.vmlck > b->st.vmlck ? -1 : 1;
@@ -192,7 +243,7 @@ static void out_size_or_dash(struct out *out, struct libscols_line *ln, int col,
 		out_str(out, ln, col, "-");
 }
 
-static void status_row(struct out *out, const struct row *r)
+static void status_row(struct out *out, const struct scan_entry *r)
 {
 	struct libscols_line *ln = out_line(out);
 	const struct proc_status *st = &r->st;
@@ -289,64 +340,31 @@ static void print_summary_text(const struct totals *t, bool bytes)
 		printf("SHM_LOCK     unknown: %s/sysvipc/shm cannot be read\n", PROCFS_ROOT);
 }
 
-static void print_summary_json(struct out *main_out, const struct totals *t)
+/* The system's totals, as a one-row table beside MAIN in JSON. */
+static void summary_table(struct out *sum, const struct out *main_out, const struct totals *t)
 {
-	struct out sum;
-	struct out *both[2] = { main_out, &sum };
 	struct libscols_line *ln;
 
-	out_init_side(&sum, main_out, summary_cols, NSCOLS, "summary", true);
-	ln = out_line(&sum);
-	out_u64(&sum, ln, SCOL_PROCESSES, t->processes);
-	out_size(&sum, ln, SCOL_VMLCK, t->vmlck);
-	out_size(&sum, ln, SCOL_VMPIN, t->vmpin);
+	out_init_side(sum, main_out, summary_cols, NSCOLS, "summary", true);
+	ln = out_line(sum);
+	out_u64(sum, ln, SCOL_PROCESSES, t->processes);
+	out_size(sum, ln, SCOL_VMLCK, t->vmlck);
+	out_size(sum, ln, SCOL_VMPIN, t->vmpin);
 	/* Hidden processes cannot even be counted: not known. */
 	if (!hidden)
-		out_u64(&sum, ln, SCOL_UNREADABLE, t->unreadable);
+		out_u64(sum, ln, SCOL_UNREADABLE, t->unreadable);
 	if (t->have_mi) {
-		out_size(&sum, ln, SCOL_MLOCKED, t->mi.mlocked);
-		out_size(&sum, ln, SCOL_UNEVICTABLE, t->mi.unevictable);
+		out_size(sum, ln, SCOL_MLOCKED, t->mi.mlocked);
+		out_size(sum, ln, SCOL_UNEVICTABLE, t->mi.unevictable);
 	}
 	if (t->have_shm) {
-		out_size(&sum, ln, SCOL_SHMLOCKED, t->shm_locked);
-		out_u64(&sum, ln, SCOL_SHMSEGS, t->shm_segs);
+		out_size(sum, ln, SCOL_SHMLOCKED, t->shm_locked);
+		out_u64(sum, ln, SCOL_SHMSEGS, t->shm_segs);
 	}
-	out_print_json(both, 2);
-	out_free(&sum);
-}
-
-/* Adds a row for PID; for a scan, skips those that vanished or lock nothing. */
-static int add_row(int procfd, int pid, bool named, const struct status_args *a,
-		   struct row **rows, size_t *n, size_t *cap, struct totals *t)
-{
-	struct row r = { .pid = pid };
-
-	r.err = procfs_read_status(procfd, pid, &r.st);
-	if (r.err == -ESRCH)
-		return named ? r.err : 0;
-	if (r.err == 0) {
-		t->vmlck += r.st.vmlck;
-		t->vmpin += r.st.vmpin;
-		if (r.st.vmlck || r.st.vmpin)
-			t->processes++;
-	} else {
-		t->unreadable++;
-	}
-	if (!named && !a->all && (r.err || (!r.st.vmlck && !r.st.vmpin)))
-		return 0;
-	if (*n == *cap) {
-		struct row *nr = realloc(*rows, (*cap = *cap ? *cap * 2 : 64) * sizeof(**rows));
-
-		if (!nr)
-			msg_err(EXIT_UNKNOWN, "out of memory");
-		*rows = nr;
-	}
-	(*rows)[(*n)++] = r;
-	return r.err;
 }
 
 /* --min/--max: one line on stderr for each process outside the range. */
-static int check_bounds(const struct status_args *a, const struct row *rows, size_t n)
+static int check_bounds(const struct status_args *a, const struct scan_entry *rows, size_t n)
 {
 	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
 	int status = EXIT_OK;
@@ -359,7 +377,7 @@ static int check_bounds(const struct status_args *a, const struct row *rows, siz
 		return EXIT_REFUSED;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct row *r = &rows[i];
+		const struct scan_entry *r = &rows[i];
 		const char *name = r->st.name;
 
 		if (r->err)
@@ -430,7 +448,7 @@ static void maps_json(struct out *maps, int pid, const struct proc_status *st)
 
 static int status_maps(int procfd, const struct status_args *a)
 {
-	struct row self = { .pid = a->maps_pid };
+	struct scan_entry self = { .pid = a->maps_pid };
 	struct proc_status st;
 	struct proc_map *maps;
 	struct out out;
@@ -475,16 +493,580 @@ static int status_maps(int procfd, const struct status_args *a)
 	return check_bounds(a, &self, 1);
 }
 
+/* The scan's choice of processes, and the totals over all it read. */
+struct want_ctx {
+	const struct status_args *a;
+	unsigned more;		/* SCAN_LIMITS, SCAN_URING: what the output needs */
+	bool named, every;	/* pids named; every process with an address space */
+	struct totals *t;
+	int *gone;		/* named pids with no such process (not rows) */
+	size_t ngone;
+};
+
+static unsigned want_row(const struct scan_entry *e, void *arg)
+{
+	struct want_ctx *w = arg;
+	bool locks = !e->err && (e->st.vmlck || e->st.vmpin);
+
+	if (e->err != -ESRCH) {
+		if (!e->err) {
+			w->t->vmlck += e->st.vmlck;
+			w->t->vmpin += e->st.vmpin;
+			w->t->processes += locks;
+		} else {
+			w->t->unreadable++;
+		}
+	}
+	if (w->named && e->err == -ESRCH) {
+		w->gone[w->ngone++] = e->pid;
+		return 0;
+	}
+	if (w->named)
+		return SCAN_KEEP | (e->err ? 0 : w->more);
+	if (w->every)
+		return !e->err && (e->st.have & PS_VMSIZE) ? SCAN_KEEP | w->more : 0;
+	if (!w->a->all && !locks)
+		return 0;
+	return SCAN_KEEP | (e->err ? 0 : w->more);
+}
+
+/* One row a user, summed over its processes (by real uid, whom the
+ * kernel's per-user counters belong to). */
+struct user_row {
+	uint32_t uid;
+	uint64_t procs, vmlck, vmpin, shm, uring;
+	uint64_t min_soft;		/* SIZE_UNLIMITED when none is lower */
+	uint64_t headroom;		/* the least room any of its charges has */
+	bool limits_unread;		/* some process's limits could not be read */
+	bool uring_unread;		/* some io_uring descriptor could not be */
+	bool shm_unread;
+};
+
+enum { UCOL_USER, UCOL_UID, UCOL_PROCS, UCOL_VMLCK, UCOL_VMPIN, UCOL_SHM, UCOL_URING,
+       UCOL_LIMIT, UCOL_HEADROOM, NUCOLS };
+
+static const struct out_col user_cols[NUCOLS] = {
+	[UCOL_USER] = { "USER", 0, 0, OUT_STR, "user (real uid)" },
+	[UCOL_UID] = { "UID", 0, SCOLS_FL_RIGHT, OUT_NUM, "real user ID" },
+	[UCOL_PROCS] = { "PROCS", 0, SCOLS_FL_RIGHT, OUT_NUM, "its processes" },
+	[UCOL_VMLCK] = { "VMLCK", 0, SCOLS_FL_RIGHT, OUT_SIZE, "sum of their VmLck" },
+	[UCOL_VMPIN] = { "VMPIN", 0, SCOLS_FL_RIGHT, OUT_SIZE, "sum of their VmPin" },
+	[UCOL_SHM] = { "SHM_LOCKED", 0, SCOLS_FL_RIGHT, OUT_SIZE,
+		       "its System V segments locked with SHM_LOCK" },
+	[UCOL_URING] = { "IO_URING", 0, SCOLS_FL_RIGHT, OUT_SIZE,
+			 "io_uring registered buffers and rings, charged to the user" },
+	[UCOL_LIMIT] = { "LIMIT", 0, SCOLS_FL_RIGHT, OUT_SIZE,
+			 "the smallest soft RLIMIT_MEMLOCK among its processes" },
+	[UCOL_HEADROOM] = { "HEADROOM", 0, SCOLS_FL_RIGHT, OUT_SIZE,
+			    "the least room left: a process's VmLck, or the user's SHM or "
+			    "io_uring memory, against the soft limit" },
+};
+
+#define DEFAULT_USER_COLS "USER,UID,PROCS,VMLCK,VMPIN,SHM_LOCKED,IO_URING,LIMIT,HEADROOM"
+
+/* Whether the running kernel charges io_uring's rings (6.14 on). */
+static bool rings_charged(void)
+{
+	static int known = -1;
+	struct utsname u;
+	int maj, min;
+
+	if (known < 0)
+		known = uname(&u) == 0 && sscanf(u.release, "%d.%d", &maj, &min) == 2 &&
+			(maj > 6 || (maj == 6 && min >= 14));
+	return known;
+}
+
+static struct user_row *user_of(struct user_row **v, size_t *n, uint32_t uid)
+{
+	struct user_row *nv;
+
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].uid == uid)
+			return &(*v)[i];
+	nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		msg_err(EXIT_UNKNOWN, "out of memory");
+	*v = nv;
+	nv[*n] = (struct user_row){ .uid = uid, .min_soft = SIZE_UNLIMITED,
+				    .headroom = SIZE_UNLIMITED };
+	return &nv[(*n)++];
+}
+
+static uint64_t room(uint64_t limit, uint64_t used)
+{
+	if (limit == SIZE_UNLIMITED)
+		return SIZE_UNLIMITED;
+	return limit > used ? limit - used : 0;
+}
+
+static int user_cmp(const void *x, const void *y)
+{
+	const struct user_row *a = x, *b = y;
+	uint64_t ta = a->vmlck + a->vmpin + a->shm + a->uring;
+	uint64_t tb = b->vmlck + b->vmpin + b->shm + b->uring;
+
+	if (ta != tb)
+		return ta > tb ? -1 : 1;
+	return (a->uid > b->uid) - (a->uid < b->uid);
+}
+
+/* The per-user sums of a scan made with SCAN_LIMITS and SCAN_URING. */
+static struct user_row *users_of(int procfd, const struct scan *s, bool have_shm, size_t *n)
+{
+	struct user_row *v = NULL;
+	struct shm_seg *segs;
+	size_t nsegs = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct scan_entry *e = &s->e[i];
+		struct user_row *u;
+
+		if (e->err)
+			continue;
+		u = user_of(&v, n, e->st.uid);
+		u->procs++;
+		u->vmlck += e->st.vmlck;
+		u->vmpin += e->st.vmpin;
+		u->uring += e->uring.bufs + (rings_charged() ? e->uring.ring_bytes : 0);
+		u->uring_unread |= e->uring.hidden != 0;
+		if (!e->have_lim) {
+			u->limits_unread = true;
+			continue;
+		}
+		if (e->lim.soft < u->min_soft)
+			u->min_soft = e->lim.soft;
+		if (room(e->lim.soft, e->st.vmlck) < u->headroom)
+			u->headroom = room(e->lim.soft, e->st.vmlck);
+	}
+	/* SHM_LOCK is charged to the user who locked; /proc shows the
+	 * owner, who may lock without CAP_IPC_LOCK. */
+	if (have_shm && procfs_read_shm(procfd, &segs, &nsegs) == 0) {
+		for (size_t k = 0; k < nsegs; k++)
+			if (segs[k].perms & SHM_LOCKED_BIT)
+				user_of(&v, n, segs[k].uid)->shm += segs[k].size;
+		free(segs);
+	} else {
+		for (size_t i = 0; i < *n; i++)
+			v[i].shm_unread = true;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		struct user_row *u = &v[i];
+
+		if (room(u->min_soft, u->shm) < u->headroom)
+			u->headroom = room(u->min_soft, u->shm);
+		if (room(u->min_soft, u->uring) < u->headroom)
+			u->headroom = room(u->min_soft, u->uring);
+	}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), user_cmp);
+	return v;
+}
+
+static void user_line(struct out *out, const struct user_row *u)
+{
+	struct libscols_line *ln = out_line(out);
+	bool dash = !out->opts->json;
+
+	out_str(out, ln, UCOL_USER, user_name(u->uid));
+	out_u64(out, ln, UCOL_UID, u->uid);
+	out_u64(out, ln, UCOL_PROCS, u->procs);
+	out_size(out, ln, UCOL_VMLCK, u->vmlck);
+	out_size(out, ln, UCOL_VMPIN, u->vmpin);
+	/* What could not be read is "-" and null, never a partial sum. */
+	if (!u->shm_unread)
+		out_size(out, ln, UCOL_SHM, u->shm);
+	else if (dash)
+		out_str(out, ln, UCOL_SHM, "-");
+	if (!u->uring_unread)
+		out_size(out, ln, UCOL_URING, u->uring);
+	else if (dash)
+		out_str(out, ln, UCOL_URING, "-");
+	if (!u->limits_unread || u->min_soft != SIZE_UNLIMITED)
+		out_limit(out, ln, UCOL_LIMIT, u->min_soft);
+	else if (dash)
+		out_str(out, ln, UCOL_LIMIT, "-");
+	if (!u->limits_unread && !u->uring_unread && !u->shm_unread)
+		out_limit(out, ln, UCOL_HEADROOM, u->headroom);
+	else if (dash)
+		out_str(out, ln, UCOL_HEADROOM, "-");
+}
+
+/* ---- one sample: the scan, and what it is turned into ---- */
+
+struct sample {
+	struct scan scan;
+	int *gone;		/* named pids that do not exist */
+	size_t ngone;
+	struct totals t;
+	struct user_row *users;
+	size_t nusers;
+	char time[40];		/* ISO 8601, UTC, with milliseconds */
+};
+
+static void sample_free(struct sample *sm)
+{
+	procscan_free(&sm->scan);
+	free(sm->users);
+	free(sm->gone);
+	memset(sm, 0, sizeof(*sm));
+}
+
+static void now_iso(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char b[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%.20s.%03dZ", b, (int)(ts.tv_nsec / 1000000 % 1000));
+}
+
+/* Takes a sample: the rows wanted, the totals; -errno when /proc cannot be
+ * listed, or a named pid that could not be read (its entry has ERR). */
+static int take(int procfd, const struct status_args *a, const int *pids, bool limits,
+		struct sample *sm)
+{
+	struct want_ctx w = { .a = a, .t = &sm->t, .named = a->npids > 0,
+			      .more = limits ? SCAN_LIMITS : 0 };
+	int rc;
+
+	memset(sm, 0, sizeof(*sm));
+	now_iso(sm->time, sizeof(sm->time));
+	sm->gone = w.gone = calloc((size_t)a->npids + 1, sizeof(int));
+	if (!w.gone)
+		return -ENOMEM;
+	if (a->users || a->prometheus) {
+		w.every = !a->npids;
+		w.more = SCAN_LIMITS | SCAN_URING;
+	}
+	rc = procscan(procfd, a->npids ? pids : NULL, (size_t)a->npids, want_row, &w, &sm->scan);
+	sm->ngone = w.ngone;
+	if (rc)
+		return rc;
+	if (!a->npids) {
+		read_totals(procfd, &sm->t);
+		if (a->users || a->prometheus)
+			sm->users = users_of(procfd, &sm->scan, sm->t.have_shm, &sm->nusers);
+		if (sm->scan.n > 1)
+			qsort(sm->scan.e, sm->scan.n, sizeof(*sm->scan.e), row_cmp);
+	}
+	return 0;
+}
+
+/* ---- Prometheus ---- */
+
+/* A label value as the text format wants it (\\, \" and \n escaped),
+ * after memlock's own escaping of control bytes and invalid UTF-8. */
+static void prom_label(FILE *f, const char *name, const char *value, bool first)
+{
+	char *e = msg_escape(value);
+
+	fprintf(f, "%s%s=\"", first ? "" : ",", name);
+	for (const char *p = e ? e : ""; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			fputc('\\', f);
+		if (*p == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+	free(e);
+}
+
+static void prom_value(FILE *f, uint64_t v)
+{
+	if (v == SIZE_UNLIMITED)
+		fputs(" +Inf\n", f);
+	else
+		fprintf(f, " %llu\n", (unsigned long long)v);
+}
+
+static void prom_head(FILE *f, const char *name, const char *help)
+{
+	fprintf(f, "# HELP memlock_%s %s\n# TYPE memlock_%s gauge\n", name, help, name);
+}
+
+static void prom_process(FILE *f, const char *metric, const struct scan_entry *e, uint64_t v)
+{
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", e->pid);
+	fprintf(f, "memlock_%s{", metric);
+	prom_label(f, "pid", pid, true);
+	prom_label(f, "command", e->st.name, false);
+	prom_label(f, "user", user_name(e->st.euid), false);
+	fputc('}', f);
+	prom_value(f, v);
+}
+
+static void prom_user(FILE *f, const char *metric, const struct user_row *u, uint64_t v)
+{
+	char uid[16];
+
+	snprintf(uid, sizeof(uid), "%u", u->uid);
+	fprintf(f, "memlock_%s{", metric);
+	prom_label(f, "user", user_name(u->uid), true);
+	prom_label(f, "uid", uid, false);
+	fputc('}', f);
+	prom_value(f, v);
+}
+
+static bool prom_listed(const struct status_args *a, const struct scan_entry *e)
+{
+	return !e->err && (a->all || a->npids || e->st.vmlck || e->st.vmpin);
+}
+
+static void prometheus(FILE *f, const struct status_args *a, const struct sample *sm)
+{
+	static const struct {
+		const char *name, *help;
+	} pm[] = {
+		{ "process_locked_bytes", "Locked memory of the process (VmLck)." },
+		{ "process_pinned_bytes", "Pinned memory of the process (VmPin)." },
+		{ "process_limit_soft_bytes", "Soft RLIMIT_MEMLOCK of the process." },
+		{ "process_limit_hard_bytes", "Hard RLIMIT_MEMLOCK of the process." },
+	};
+
+	for (size_t m = 0; m < 4; m++) {
+		prom_head(f, pm[m].name, pm[m].help);
+		for (size_t i = 0; i < sm->scan.n; i++) {
+			const struct scan_entry *e = &sm->scan.e[i];
+
+			if (!prom_listed(a, e))
+				continue;
+			if (m == 0 && (e->st.have & PS_VMLCK))
+				prom_process(f, pm[m].name, e, e->st.vmlck);
+			else if (m == 1 && (e->st.have & PS_VMPIN))
+				prom_process(f, pm[m].name, e, e->st.vmpin);
+			else if (m == 2 && e->have_lim)
+				prom_process(f, pm[m].name, e, e->lim.soft);
+			else if (m == 3 && e->have_lim)
+				prom_process(f, pm[m].name, e, e->lim.hard);
+		}
+	}
+	if (a->npids)
+		return;
+	prom_head(f, "user_locked_bytes", "Sum of VmLck over the user's processes.");
+	for (size_t i = 0; i < sm->nusers; i++)
+		prom_user(f, "user_locked_bytes", &sm->users[i], sm->users[i].vmlck);
+	prom_head(f, "user_pinned_bytes", "Sum of VmPin over the user's processes.");
+	for (size_t i = 0; i < sm->nusers; i++)
+		prom_user(f, "user_pinned_bytes", &sm->users[i], sm->users[i].vmpin);
+	prom_head(f, "user_shm_locked_bytes", "System V segments of the user locked with SHM_LOCK.");
+	for (size_t i = 0; i < sm->nusers; i++)
+		if (!sm->users[i].shm_unread)
+			prom_user(f, "user_shm_locked_bytes", &sm->users[i], sm->users[i].shm);
+	prom_head(f, "user_io_uring_bytes", "io_uring registered buffers and rings charged to the user.");
+	for (size_t i = 0; i < sm->nusers; i++)
+		if (!sm->users[i].uring_unread)
+			prom_user(f, "user_io_uring_bytes", &sm->users[i], sm->users[i].uring);
+	prom_head(f, "user_limit_soft_min_bytes", "The smallest soft RLIMIT_MEMLOCK among the user's processes.");
+	for (size_t i = 0; i < sm->nusers; i++)
+		if (!sm->users[i].limits_unread || sm->users[i].min_soft != SIZE_UNLIMITED)
+			prom_user(f, "user_limit_soft_min_bytes", &sm->users[i], sm->users[i].min_soft);
+	prom_head(f, "system_locked_bytes", "Sum of VmLck over every process read.");
+	fprintf(f, "memlock_system_locked_bytes %llu\n", (unsigned long long)sm->t.vmlck);
+	prom_head(f, "system_pinned_bytes", "Sum of VmPin over every process read.");
+	fprintf(f, "memlock_system_pinned_bytes %llu\n", (unsigned long long)sm->t.vmpin);
+	if (sm->t.have_mi) {
+		prom_head(f, "system_mlocked_bytes", "Mlocked of /proc/meminfo.");
+		fprintf(f, "memlock_system_mlocked_bytes %llu\n",
+			(unsigned long long)sm->t.mi.mlocked);
+		prom_head(f, "system_unevictable_bytes", "Unevictable of /proc/meminfo.");
+		fprintf(f, "memlock_system_unevictable_bytes %llu\n",
+			(unsigned long long)sm->t.mi.unevictable);
+	}
+	if (sm->t.have_shm) {
+		prom_head(f, "system_shm_locked_bytes", "System V segments locked with SHM_LOCK.");
+		fprintf(f, "memlock_system_shm_locked_bytes %llu\n",
+			(unsigned long long)sm->t.shm_locked);
+	}
+	prom_head(f, "processes_unreadable", "Processes whose status could not be read, not in the sums.");
+	fprintf(f, "memlock_processes_unreadable %llu\n", (unsigned long long)sm->t.unreadable);
+}
+
+/* FILE written whole or not at all: a temporary file beside it, renamed
+ * over it (what node_exporter's textfile collector asks for). */
+static int prometheus_file(const char *file, const struct status_args *a,
+			   const struct sample *sm)
+{
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int fd, rc = 0;
+
+	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
+		return -ENOMEM;
+	fd = mkstemp(tmp);
+	if (fd < 0 || fchmod(fd, 0644) != 0 || !(f = fdopen(fd, "w"))) {
+		rc = -errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		free(tmp);
+		return rc;
+	}
+	prometheus(f, a, sm);
+	if (fflush(f) != 0 || ferror(f) || fsync(fd) != 0)
+		rc = -errno;
+	if (fclose(f) != 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, file) != 0)
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc ? rc : 0;
+}
+
+/* ---- printing a sample ---- */
+
+static void print_sample(const struct status_args *a, struct sample *sm, bool limits)
+{
+	struct out out, sum;
+
+	if (a->users) {
+		out_init_or_err(&out, &a->out, user_cols, NUCOLS, DEFAULT_USER_COLS, "users",
+				"status");
+		for (size_t i = 0; i < sm->nusers; i++)
+			user_line(&out, &sm->users[i]);
+	} else {
+		out_init_or_err(&out, &a->out, status_cols, NCOLS, DEFAULT_COLS, "processes",
+				"status");
+		for (size_t i = 0; i < sm->scan.n; i++)
+			status_row(&out, &sm->scan.e[i]);
+	}
+	(void)limits;
+	if (a->out.json) {
+		putchar('{');
+		if (a->have_interval)
+			out_json_pair("time", sm->time, true);
+		out_json_part(&out, !a->have_interval);
+		if (!a->npids) {
+			summary_table(&sum, &out, &sm->t);
+			out_json_part(&sum, false);
+			out_free(&sum);
+		}
+		puts(a->have_interval ? "}" : "\n}");
+	} else {
+		out_print(&out);
+		if (out_for_people(&a->out) && !a->out.noheadings && !a->npids)
+			print_summary_text(&sm->t, a->out.bytes);
+	}
+	out_free(&out);
+}
+
+/* --interval in text: what changed since PREV, a line each. */
+static void print_changes(const struct status_args *a, const struct sample *prev,
+			  const struct sample *cur)
+{
+	char x[SIZE_BUFSZ], y[SIZE_BUFSZ];
+	bool any = false;
+
+	for (size_t i = 0; i < cur->scan.n; i++) {
+		const struct scan_entry *e = &cur->scan.e[i], *p = NULL;
+		char *name;
+
+		if (e->err)
+			continue;
+		for (size_t j = 0; j < prev->scan.n && !p; j++)
+			if (prev->scan.e[j].pid == e->pid && !prev->scan.e[j].err)
+				p = &prev->scan.e[j];
+		if (p && p->st.vmlck == e->st.vmlck && p->st.vmpin == e->st.vmpin)
+			continue;
+		name = msg_escape(e->st.name);
+		if (p)
+			printf("%s  pid %d (%s): VmLck %s, was %s", cur->time, e->pid,
+			       name ? name : "?", size_format(e->st.vmlck, a->out.bytes, x),
+			       size_format(p->st.vmlck, a->out.bytes, y));
+		else
+			printf("%s  pid %d (%s): new, VmLck %s", cur->time, e->pid,
+			       name ? name : "?", size_format(e->st.vmlck, a->out.bytes, x));
+		printf(", VmPin %s\n", size_format(e->st.vmpin, a->out.bytes, x));
+		free(name);
+		any = true;
+	}
+	for (size_t j = 0; j < prev->scan.n; j++) {
+		const struct scan_entry *p = &prev->scan.e[j];
+		bool still = false;
+
+		for (size_t i = 0; i < cur->scan.n && !still; i++)
+			still = cur->scan.e[i].pid == p->pid && !cur->scan.e[i].err;
+		if (!still && !p->err) {
+			char *name = msg_escape(p->st.name);
+
+			printf("%s  pid %d (%s): gone from the list (had VmLck %s)\n", cur->time,
+			       p->pid, name ? name : "?", size_format(p->st.vmlck, a->out.bytes, x));
+			free(name);
+			any = true;
+		}
+	}
+	if (!a->npids && (any || prev->t.vmlck != cur->t.vmlck))
+		printf("%s  VmLck total %s, was %s\n", cur->time,
+		       size_format(cur->t.vmlck, a->out.bytes, x),
+		       size_format(prev->t.vmlck, a->out.bytes, y));
+	else if (!any)
+		printf("%s  no change\n", cur->time);
+}
+
+static void print_user_changes(const struct status_args *a, const struct sample *prev,
+			       const struct sample *cur)
+{
+	char x[SIZE_BUFSZ], y[SIZE_BUFSZ];
+	bool any = false;
+
+	for (size_t i = 0; i < cur->nusers; i++) {
+		const struct user_row *u = &cur->users[i], *p = NULL;
+
+		for (size_t j = 0; j < prev->nusers && !p; j++)
+			if (prev->users[j].uid == u->uid)
+				p = &prev->users[j];
+		if (p && p->vmlck == u->vmlck && p->vmpin == u->vmpin && p->shm == u->shm &&
+		    p->uring == u->uring)
+			continue;
+		printf("%s  user %s: VmLck %s, was %s; VmPin %s; SHM %s; io_uring %s\n", cur->time,
+		       user_name(u->uid), size_format(u->vmlck, a->out.bytes, x),
+		       size_format(p ? p->vmlck : 0, a->out.bytes, y),
+		       size_format(u->vmpin, a->out.bytes, x), size_format(u->shm, a->out.bytes, y),
+		       size_format(u->uring, a->out.bytes, x));
+		any = true;
+	}
+	if (!any)
+		printf("%s  no change\n", cur->time);
+}
+
+static volatile sig_atomic_t stop_sampling;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_sampling = 1;
+}
+
+/* Sleeps until DEADLINE (CLOCK_MONOTONIC), or a signal to stop. */
+static void sleep_until(const struct timespec *deadline)
+{
+	while (!stop_sampling &&
+	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
+		;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct status_args a = { .out = { .cols = status_cols, .ncols = NCOLS,
 					  .alt_name = "maps", .alt_cols = map_cols,
-					  .alt_ncols = NMCOLS } };
-	struct row *rows = NULL;
-	struct totals t = { 0 };
-	struct out out;
-	size_t n = 0, cap = 0;
-	int procfd, rc, status = EXIT_OK;
+					  .alt_ncols = NMCOLS, .alt2_name = "users",
+					  .alt2_cols = user_cols, .alt2_ncols = NUCOLS } };
+	struct sample cur, prev = { 0 };
+	struct timespec next;
+	int procfd, rc, status = EXIT_OK, *pids = NULL;
+	bool limits;
+	uint64_t taken = 0;
 
 	cli_parse(&status_argp, argc, argv, 0, &a);
 	procfd = procfs_open_or_err();
@@ -492,55 +1074,105 @@ int cmd_status(int argc, char **argv)
 	hidden = rc < 0 || (rc >= 2 && !caps_self_effective(CAP_SYS_PTRACE));
 	if (a.maps_pid)
 		return status_maps(procfd, &a);
-	out_init_or_err(&out, &a.out, status_cols, NCOLS, DEFAULT_COLS, "processes", "status");
+	/* The columns decide whether limits are read at all. */
+	{
+		struct out probe;
+
+		out_init_or_err(&probe, &a.out, a.users ? user_cols : status_cols,
+				a.users ? NUCOLS : NCOLS, a.users ? DEFAULT_USER_COLS :
+				DEFAULT_COLS, "processes", "status");
+		limits = a.users || needs_limit(&probe);
+		out_free(&probe);
+	}
 	if (a.npids) {
+		int n = 0;
+
+		pids = calloc((size_t)a.npids, sizeof(*pids));
+		if (!pids)
+			msg_err(EXIT_UNKNOWN, "out of memory");
+		/* A pid named twice is listed once. */
 		for (int i = 0; i < a.npids; i++) {
 			int pid = pid_arg_or_exit(a.pids[i]);
 			bool again = false;
 
-			/* A pid named twice is listed once. */
-			for (int j = 0; j < i && !again; j++)
-				again = pid_arg_or_exit(a.pids[j]) == pid;
-			if (again)
-				continue;
+			for (int j = 0; j < n && !again; j++)
+				again = pids[j] == pid;
+			if (!again)
+				pids[n++] = pid;
+		}
+		a.npids = n;
+	}
+	if (a.have_interval) {
+		struct sigaction sa = { .sa_handler = on_stop };
 
-			rc = add_row(procfd, pid, true, &a, &rows, &n, &cap, &t);
-			if (rc) {
-				msg_warnx("cannot read pid %d: %s", pid, read_error(rc));
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		if (a.out.json)
+			out_json_compact(true);
+		clock_gettime(CLOCK_MONOTONIC, &next);
+	}
+	for (;;) {
+		rc = take(procfd, &a, pids, limits, &cur);
+		if (rc)
+			msg_errx(EXIT_UNKNOWN, "cannot list %s: %s", PROCFS_ROOT, strerror(-rc));
+		/* Named and not read: one line each, in the order named. */
+		for (int k = 0; k < a.npids && taken == 0; k++) {
+			int err = 0;
+
+			for (size_t i = 0; i < cur.ngone && !err; i++)
+				err = cur.gone[i] == pids[k] ? -ESRCH : 0;
+			for (size_t i = 0; i < cur.scan.n && !err; i++)
+				if (cur.scan.e[i].pid == pids[k])
+					err = cur.scan.e[i].err;
+			if (err) {
+				msg_warnx("cannot read pid %d: %s", pids[k], read_error(err));
 				status = EXIT_UNKNOWN;
 			}
 		}
-	} else {
-		int *pids;
-		size_t np;
-
-		rc = procfs_list_pids(procfd, &pids, &np);
-		if (rc)
-			msg_errx(EXIT_UNKNOWN, "cannot list %s: %s", PROCFS_ROOT, strerror(-rc));
-		for (size_t i = 0; i < np; i++)
-			add_row(procfd, pids[i], false, &a, &rows, &n, &cap, &t);
-		free(pids);
-		read_totals(procfd, &t);
-		if (n > 1)
-			qsort(rows, n, sizeof(*rows), row_cmp);
+		if (a.prometheus && a.prom_file) {
+			rc = prometheus_file(a.prom_file, &a, &cur);
+			if (rc) {
+				msg_warnx("cannot write '%s': %s", a.prom_file, strerror(-rc));
+				sample_free(&cur);
+				sample_free(&prev);
+				free(pids);
+				return EXIT_REFUSED;
+			}
+		} else if (a.prometheus) {
+			prometheus(stdout, &a, &cur);
+		} else if (taken == 0 || a.out.json || !out_for_people(&a.out)) {
+			if (a.have_interval && out_for_people(&a.out) && !a.out.noheadings)
+				printf("%s\n", cur.time);
+			print_sample(&a, &cur, limits);
+		} else if (a.users) {
+			print_user_changes(&a, &prev, &cur);
+		} else {
+			print_changes(&a, &prev, &cur);
+		}
+		taken++;
+		/* --min/--max: each sample's listed processes. */
+		if (!a.prometheus && !a.users) {
+			rc = check_bounds(&a, cur.scan.e, cur.scan.n);
+			if (status == EXIT_OK)
+				status = rc;
+		}
+		if (fflush(stdout) != 0)
+			break;
+		sample_free(&prev);
+		prev = cur;
+		if (!a.have_interval || (a.have_count && taken >= a.count) || stop_sampling)
+			break;
+		next.tv_sec += (time_t)(a.interval_ms / 1000);
+		next.tv_nsec += (long)(a.interval_ms % 1000) * 1000000;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000;
+		}
+		sleep_until(&next);
+		if (stop_sampling)
+			break;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (rows[i].err == 0 && needs_limit(&out))
-			rows[i].have_lim = rlimit_get(procfd, rows[i].pid, &rows[i].lim) == 0;
-		status_row(&out, &rows[i]);
-	}
-	if (a.out.json && !a.npids)
-		print_summary_json(&out, &t);
-	else
-		out_print(&out);
-	if (out_for_people(&a.out) && !a.out.noheadings && !a.npids)
-		print_summary_text(&t, a.out.bytes);
-	/* Each listed process is checked, whether or not another could be
-	 * read; what could not be read decides the status. */
-	rc = check_bounds(&a, rows, n);
-	if (status == EXIT_OK)
-		status = rc;
-	out_free(&out);
-	free(rows);
+	sample_free(&prev);
+	free(pids);
 	return status;
 }

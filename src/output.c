@@ -47,12 +47,24 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 	case OPT_LIST_COLUMNS:
 		/* The completions ask the binary, as git's ask git: no list of
 		 * columns is kept twice. */
-		if (arg && (!o->alt_name || strcmp(arg, o->alt_name) != 0))
+		if (!arg) {
+			for (int i = 0; i < o->ncols; i++)
+				puts(o->cols[i].name);
+		} else if (o->alt_name && strcmp(arg, o->alt_name) == 0) {
+			for (int i = 0; i < o->alt_ncols; i++)
+				puts(o->alt_cols[i].name);
+		} else if (o->alt2_name && strcmp(arg, o->alt2_name) == 0) {
+			for (int i = 0; i < o->alt2_ncols; i++)
+				puts(o->alt2_cols[i].name);
+		} else if (o->alt2_name) {
+			usage_error("invalid column set '%s': use --list-columns, "
+				    "--list-columns=%s or --list-columns=%s", arg, o->alt_name,
+				    o->alt2_name);
+		} else {
 			usage_error("invalid column set '%s': use --list-columns%s%s", arg,
 				    o->alt_name ? " or --list-columns=" : "",
 				    o->alt_name ? o->alt_name : "");
-		for (int i = 0; i < (arg ? o->alt_ncols : o->ncols); i++)
-			puts(arg ? o->alt_cols[i].name : o->cols[i].name);
+		}
 		exit(EXIT_OK);
 	case ARGP_KEY_END:
 		/* As lsblk: one output format. */
@@ -85,6 +97,16 @@ static char *output_help(int key, const char *text, void *input)
 		s = NULL;
 	free(a);
 	free(b);
+	if (s && o->alt2_cols) {
+		char *c = out_columns_help(o->alt2_cols, o->alt2_ncols), *t = NULL;
+
+		if (c && asprintf(&t, "%s\nWith --%s:\n%s", s, o->alt2_name,
+				  c + strlen("Available output columns:\n")) > 0) {
+			free(s);
+			s = t;
+		}
+		free(c);
+	}
 	return s;
 }
 
@@ -346,16 +368,43 @@ int out_print(struct out *out)
  * DEL and C1 controls through.  The shape is lsblk's: keys are the column
  * names in lower case, three spaces a level.
  */
+/* JSON Lines (--interval): each object on one line, no indentation. */
+static bool compact;
+
+void out_json_compact(bool on)
+{
+	compact = on;
+}
+
+/* A separator, then a new line indented by INDENT (none when compact). */
+static void json_sep(bool comma, const char *indent)
+{
+	if (comma)
+		putchar(',');
+	if (!compact) {
+		putchar('\n');
+		fputs(indent, stdout);
+	}
+}
+
+/* Runs of plain bytes go out in one fwrite(), not a character at a time. */
 static void json_string(const char *s)
 {
 	putchar('"');
-	for (; *s; s++) {
+	while (*s) {
+		size_t n = strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r"
+				   "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
+				   "\x1c\x1d\x1e\x1f");
+
+		fwrite(s, 1, n, stdout);
+		s += n;
+		if (!*s)
+			break;
 		if (*s == '"' || *s == '\\')
 			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned)*s);
 		else
-			putchar(*s);
+			printf("\\u%04x", (unsigned)*s);
+		s++;
 	}
 	putchar('"');
 }
@@ -392,7 +441,9 @@ static void json_value(struct libscols_column *cl, const char *data)
 static void json_row(struct libscols_table *tb, struct libscols_line *ln, const char *indent)
 {
 	size_t nc = scols_table_get_ncols(tb);
+	char inner[16];
 
+	snprintf(inner, sizeof(inner), "%s   ", indent);
 	putchar('{');
 	for (size_t i = 0; i < nc; i++) {
 		struct libscols_column *cl = scols_table_get_column(tb, i);
@@ -404,21 +455,22 @@ static void json_row(struct libscols_table *tb, struct libscols_line *ln, const 
 		for (k = 0; name && name[k] && k < sizeof(key) - 1; k++)
 			key[k] = name[k] >= 'A' && name[k] <= 'Z' ? name[k] - 'A' + 'a' : name[k];
 		key[k] = '\0';
-		printf("%s\n%s   ", i ? "," : "", indent);
+		json_sep(i, inner);
 		json_string(key);
-		fputs(": ", stdout);
+		fputs(compact ? ":" : ": ", stdout);
 		json_value(cl, ce ? scols_cell_get_data(ce) : NULL);
 	}
-	printf("\n%s}", indent);
+	json_sep(false, indent);
+	putchar('}');
 }
 
 int out_json_part(struct out *table, bool first)
 {
 	size_t n = scols_table_get_nlines(table->tb);
 
-	printf("%s\n   ", first ? "" : ",");
+	json_sep(!first, "   ");
 	json_string(table->name);
-	fputs(": ", stdout);
+	fputs(compact ? ":" : ": ", stdout);
 	if (table->single) {
 		if (n)
 			json_row(table->tb, scols_table_get_line(table->tb, 0), "   ");
@@ -428,26 +480,39 @@ int out_json_part(struct out *table, bool first)
 	}
 	putchar('[');
 	for (size_t i = 0; i < n; i++) {
-		printf("%s\n      ", i ? "," : "");
+		json_sep(i, "      ");
 		json_row(table->tb, scols_table_get_line(table->tb, i), "      ");
 	}
-	printf("%s]", n ? "\n   " : "");
+	if (n)
+		json_sep(false, "   ");
+	putchar(']');
 	return 0;
 }
 
 void out_json_strings(const char *name, char *const *v, int n, bool first)
 {
-	printf("%s\n   ", first ? "" : ",");
+	json_sep(!first, "   ");
 	json_string(name);
-	fputs(": [", stdout);
+	fputs(compact ? ":[" : ": [", stdout);
 	for (int i = 0; i < n; i++) {
 		char *e = msg_escape(v[i]);
 
-		printf("%s\n      ", i ? "," : "");
+		json_sep(i, "      ");
 		json_string(e ? e : "");
 		free(e);
 	}
-	printf("%s]", n ? "\n   " : "");
+	if (n)
+		json_sep(false, "   ");
+	putchar(']');
+}
+
+/* A "NAME": "VALUE" pair among the parts (a sample's time). */
+void out_json_pair(const char *name, const char *value, bool first)
+{
+	json_sep(!first, "   ");
+	json_string(name);
+	fputs(compact ? ":" : ": ", stdout);
+	json_string(value);
 }
 
 int out_print_json(struct out **tables, int n)
@@ -455,7 +520,7 @@ int out_print_json(struct out **tables, int n)
 	putchar('{');
 	for (int i = 0; i < n; i++)
 		out_json_part(tables[i], i == 0);
-	puts("\n}");
+	puts(compact ? "}" : "\n}");
 	return 0;
 }
 

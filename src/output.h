@@ -37,6 +37,10 @@ struct out_opts {
 	const char *alt_name;
 	const struct out_col *alt_cols;
 	int alt_ncols;
+	/* A third (status --users). */
+	const char *alt2_name;
+	const struct out_col *alt2_cols;
+	int alt2_ncols;
 };
 
 /* A table for a person: not JSON, raw or pairs, so titles, sentences and
@@ -109,6 +113,9 @@ int out_print(struct out *out);
 int out_print_json(struct out **tables, int n);
 int out_json_part(struct out *table, bool first);
 void out_json_strings(const char *name, char *const *v, int n, bool first);
+void out_json_pair(const char *name, const char *value, bool first);
+/* JSON Lines: every object that follows on one line. */
+void out_json_compact(bool on);
 
 void out_free(struct out *out);
 

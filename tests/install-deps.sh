@@ -7,7 +7,7 @@ set -eu
 PACKAGES="gcc make pkg-config libc6-dev libcap-dev libsmartcols-dev
 bats bats-assert bats-support mandoc jq zsh fish
 libcap2-bin util-linux procps valgrind clang libclang-rt-14-dev
-bash-completion locales python3"
+bash-completion locales python3 python3-prometheus-client"
 # `sh tests/install-deps.sh bench`: also what the benchmarks compare with.
 [ "${1:-}" = bench ] && PACKAGES="$PACKAGES vmtouch"
 
