@@ -11,6 +11,7 @@ _memlock_bin() {
 _memlock_columns() {
 	case $1 in
 	status-maps) "$(_memlock_bin)" status --list-columns=maps 2>/dev/null ;;
+	status-users) "$(_memlock_bin)" status --list-columns=users 2>/dev/null ;;
 	*) "$(_memlock_bin)" "$1" --list-columns 2>/dev/null ;;
 	esac
 }
@@ -62,12 +63,24 @@ _memlock() {
 		local pre="" cols set=$cmd
 		for w in "${COMP_WORDS[@]}"; do
 			[[ $cmd == status && ($w == -m || $w == --maps) ]] && set=status-maps
+			[[ $cmd == status && ($w == -u || $w == --users) ]] && set=status-users
 		done
 		cols=$(_memlock_columns "$set")
 		[[ $cur == *,* ]] && pre=${cur%,*},
 		[[ $cur == +* && $pre == "" ]] && pre=+
 		mapfile -t COMPREPLY < <(compgen -P "$pre" -W "$cols" -- "${cur##*[,+]}")
 		compopt -o nospace 2>/dev/null
+		return
+		;;
+	--interval)
+		mapfile -t COMPREPLY < <(compgen -W "1s 10s 1m" -- "$cur")
+		return
+		;;
+	--count)
+		return
+		;;
+	--prometheus)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
 	--page-size)
@@ -119,9 +132,16 @@ _memlock() {
 		;;
 	status)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "--all --maps --min --max $output $common" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "--all --maps --users --min --max --interval --count --prometheus $output $common" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$(_memlock_pids)" -- "$cur")
+		fi
+		;;
+	files)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--recursive --min --max $output $common" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi
 		;;
 	limit)

@@ -41,6 +41,10 @@ function __memlock_columns
         $bin status --list-columns=maps 2>/dev/null
         return
     end
+    if contains -- status $tokens; and begin; contains -- -u $tokens; or contains -- --users $tokens; end
+        $bin status --list-columns=users 2>/dev/null
+        return
+    end
     for c in ($bin --list-commands 2>/dev/null | string replace -r '\t.*' '')
         if contains -- $c $tokens
             $bin $c --list-columns 2>/dev/null
@@ -48,11 +52,11 @@ function __memlock_columns
         end
     end
 end
-set -l listing lock pages status limit doctor
+set -l listing lock pages status limit doctor files
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s J -l json -d 'use JSON output format'
-# In lock, -r is --recursive: raw output is --raw alone there.
+# In lock and files, -r is --recursive: raw output is --raw alone there.
 complete -c memlock -n "__fish_seen_subcommand_from pages status limit doctor" -s r -l raw -d 'use raw output format'
-complete -c memlock -n "__fish_seen_subcommand_from lock" -l raw -d 'use raw output format'
+complete -c memlock -n "__fish_seen_subcommand_from lock files" -l raw -d 'use raw output format'
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s P -l pairs -d 'use key="value" output format'
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -s n -l noheadings -d "don't print headings"
 complete -c memlock -n "__fish_seen_subcommand_from $listing" -l output-all -d 'output all columns'
@@ -72,6 +76,20 @@ complete -c memlock -n "__fish_seen_subcommand_from status" -s m -l maps -x -d '
 complete -c memlock -n "__fish_seen_subcommand_from status" -l min -x -d 'exit 1 when a listed process has less locked' \
 	-a '64K 8M 64M 1G'
 complete -c memlock -n "__fish_seen_subcommand_from status" -l max -x -d 'exit 1 when a listed process has more locked' \
+	-a '64K 8M 64M 1G'
+complete -c memlock -n "__fish_seen_subcommand_from status" -s u -l users -d 'one row per user'
+complete -c memlock -n "__fish_seen_subcommand_from status" -l interval -x -d 'sample again every DURATION' \
+	-a '1s 10s 1m'
+complete -c memlock -n "__fish_seen_subcommand_from status" -l count -x -d 'with --interval, N samples'
+complete -c memlock -n "__fish_seen_subcommand_from status" -l prometheus -r -d 'the Prometheus text format, to FILE'
+
+
+# files
+complete -c memlock -n "__fish_seen_subcommand_from files" -F
+complete -c memlock -n "__fish_seen_subcommand_from files" -s r -l recursive -d 'list the files in directories, recursively'
+complete -c memlock -n "__fish_seen_subcommand_from files" -l min -x -d 'exit 1 when a listed file has less locked' \
+	-a '64K 8M 64M 1G'
+complete -c memlock -n "__fish_seen_subcommand_from files" -l max -x -d 'exit 1 when a listed file has more locked' \
 	-a '64K 8M 64M 1G'
 
 # limit

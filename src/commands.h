@@ -25,6 +25,7 @@ int cmd_status(int argc, char **argv);
 int cmd_limit(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
+int cmd_files(int argc, char **argv);
 
 extern const struct command commands[];
 

@@ -72,6 +72,8 @@ MAN="$TOP/man/memlock.1"
 	done
 	run -0 memlock status --list-columns=maps
 	assert_equal "$output" "$(memlock_columns status-maps)"
+	run -0 memlock status --list-columns=users
+	assert_equal "$output" "$(memlock_columns status-users)"
 	run -2 --separate-stderr memlock status --list-columns=bogus
-	assert_equal "$stderr" "memlock: invalid column set 'bogus': use --list-columns or --list-columns=maps"
+	assert_equal "$stderr" "memlock: invalid column set 'bogus': use --list-columns, --list-columns=maps or --list-columns=users"
 }

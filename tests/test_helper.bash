@@ -33,11 +33,12 @@ memlock_long_options() {
 # The output columns that `memlock COMMAND --help` lists; "status-maps"
 # for those of status --maps, which its help lists after "With --maps:".
 memlock_columns() {
-	local cmd=${1%-maps}
+	local cmd=${1%%-*} set=
+	[ "$1" = "$cmd" ] || set=--${1#*-}:
 	"$MEMLOCK" "$cmd" --help | sed -n '/^Available output columns:/,$p' |
-		awk -v maps="$([ "$1" != "$cmd" ] && echo 1)" '
-			/^With --maps:/ { inmaps = 1; next }
-			/^  [A-Z]/ && (inmaps == (maps == 1)) { print $1 }'
+		awk -v set="$set" '
+			/^With --/ { cur = $2; next }
+			/^  [A-Z]/ && cur == set { print $1 }'
 }
 
 # Every output column of every command, for the consistency checks.

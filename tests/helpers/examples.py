@@ -178,7 +178,11 @@ def check_man(path, env):
             cmd = text[2:]
             cmd = cmd.replace("/var/lib/db", work + "/db").replace(
                 "/run/memlock.pid", work + "/memlock.pid").replace(
-                "./server", work + "/server").replace("-t 10m", "-t 0")
+                "./server", work + "/server").replace("-t 10m", "-t 0").replace(
+                "--interval 10s", "--interval 10ms --count 2").replace(
+                "/var/lib/node_exporter/textfile", work).replace(
+                "/usr/sbin/sshd", work + "/big.dat").replace(
+                "/var/lib/postgresql", work + "/db")
             before = memlocks()
             status, actual = run(cmd, root, work, env)
             ok = status in (0, 1) and not any("invalid" in l or "unknown" in l for l in actual)
