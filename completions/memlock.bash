@@ -139,7 +139,7 @@ _memlock() {
 		;;
 	files)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "--recursive --min --max $output $common" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "--recursive --min --max --interval --count $output $common" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi

@@ -91,6 +91,9 @@ complete -c memlock -n "__fish_seen_subcommand_from files" -l min -x -d 'exit 1 
 	-a '64K 8M 64M 1G'
 complete -c memlock -n "__fish_seen_subcommand_from files" -l max -x -d 'exit 1 when a listed file has more locked' \
 	-a '64K 8M 64M 1G'
+complete -c memlock -n "__fish_seen_subcommand_from files" -l interval -x -d 'sample again every DURATION' \
+	-a '1s 10s 1m'
+complete -c memlock -n "__fish_seen_subcommand_from files" -l count -x -d 'with --interval, N samples'
 
 # limit
 complete -c memlock -n "__fish_seen_subcommand_from limit" -s p -l pid -x -d 'the process to read or change' \

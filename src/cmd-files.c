@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -45,16 +47,21 @@ struct files_args {
 	bool recursive;
 	bool have_min, have_max;
 	uint64_t min, max;
+	bool have_interval, have_count;
+	uint64_t interval_ms, count;
 	char **paths;
 	int npaths;
 };
 
-enum { OPT_MIN = 0x100, OPT_MAX };
+enum { OPT_MIN = 0x100, OPT_MAX, OPT_INTERVAL, OPT_COUNT };
 
 static const struct argp_option files_options[] = {
 	{ "recursive", 'r', NULL, 0, "list the regular files in directories, recursively", 0 },
 	{ "min", OPT_MIN, "SIZE", 0, "exit 1 when a listed file has less locked", 0 },
 	{ "max", OPT_MAX, "SIZE", 0, "exit 1 when a listed file has more locked", 0 },
+	{ "interval", OPT_INTERVAL, "DURATION", 0, "sample again every DURATION (JSON: one "
+	  "object a line; text: what changed)", 0 },
+	{ "count", OPT_COUNT, "N", 0, "with --interval: N samples, then exit", 0 },
 	{ 0 }
 };
 
@@ -75,6 +82,28 @@ static error_t files_parse(int key, char *arg, struct argp_state *state)
 		a->max = size_arg_or_exit(arg, 0, "size");
 		a->have_max = true;
 		break;
+	case OPT_INTERVAL: {
+		int rc = duration_parse(arg, &a->interval_ms);
+
+		if (rc)
+			usage_error("invalid duration '%s': %s (use N, Ns, Nms, Nm or Nh)", arg,
+				    size_strerror(rc));
+		if (a->interval_ms == 0)
+			usage_error("invalid interval '%s': it must be more than 0", arg);
+		a->have_interval = true;
+		break;
+	}
+	case OPT_COUNT: {
+		char *end;
+
+		errno = 0;
+		a->count = strtoull(arg, &end, 10);
+		if (!*arg || *end || errno || a->count == 0 || arg[0] == '-' || arg[0] == '+' ||
+		    arg[0] == ' ')
+			usage_error("invalid count '%s': a positive decimal number", arg);
+		a->have_count = true;
+		break;
+	}
 	case ARGP_KEY_ARGS:
 		a->paths = state->argv + state->next;
 		a->npaths = state->argc - state->next;
@@ -88,6 +117,8 @@ static error_t files_parse(int key, char *arg, struct argp_state *state)
 			usage_error("--recursive needs a PATH; see 'memlock files --help'");
 		if (a->have_min && a->have_max && a->min > a->max)
 			usage_error("--min is above --max");
+		if (a->have_count && !a->have_interval)
+			usage_error("--count needs --interval");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -511,6 +542,21 @@ static int check_bounds(const struct files_run *run)
 	return status;
 }
 
+/* --interval -J: {"time": ..., "files": [...]} on one line. */
+static void print_rows_json_line(struct files_run *run, const char *time)
+{
+	struct out out;
+
+	out_init_or_err(&out, &run->a->out, files_cols, NCOLS, DEFAULT_COLS, "files", "files");
+	for (size_t i = 0; i < run->nrows; i++)
+		print_row(run, &out, &run->rows[i]);
+	putchar('{');
+	out_json_pair("time", time, true);
+	out_json_part(&out, false);
+	puts("}");
+	out_free(&out);
+}
+
 static void print_rows(struct files_run *run)
 {
 	struct out out;
@@ -539,30 +585,168 @@ static void gather(struct files_run *run)
 		msg_errx(EXIT_UNKNOWN, "out of memory");
 }
 
+/* The time of a sample: ISO 8601, UTC, with milliseconds. */
+static void now_iso(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char b[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%.20s.%03dZ", b, (int)(ts.tv_nsec / 1000000 % 1000));
+}
+
+/* One sample, gathered and measured; path errors said the first time. */
+static void sample(struct files_run *run, bool quiet)
+{
+	gather(run);
+	for (int i = 0; i < run->a->npaths; i++) {
+		if (quiet)
+			msg_quiet(true);
+		add_path(run, run->a->paths[i]);
+		if (quiet)
+			msg_quiet(false);
+	}
+	measure_all(run);
+}
+
+static void sample_free(struct files_run *run)
+{
+	free(run->rows);
+	run->rows = NULL;
+	run->nrows = 0;
+	filemap_set_free(&run->set);
+	procscan_free(&run->scan);
+}
+
+/* The key of a row across samples: its name. */
+static const struct row *same_row(const struct files_run *run, const struct row *r)
+{
+	for (size_t i = 0; i < run->nrows; i++)
+		if (strcmp(filemap_file_name(run->rows[i].f), filemap_file_name(r->f)) == 0)
+			return &run->rows[i];
+	return NULL;
+}
+
+/* --interval in text: what changed since PREV, a line each. */
+static void print_changes(const struct files_run *prev, const struct files_run *cur,
+			  const char *time)
+{
+	char x[SIZE_BUFSZ], y[SIZE_BUFSZ];
+	bool any = false, bytes = cur->a->out.bytes;
+
+	for (size_t i = 0; i < cur->nrows; i++) {
+		const struct row *r = &cur->rows[i], *p = same_row(prev, r);
+		char *name;
+
+		if (p && p->locked == r->locked && p->f->nlk == r->f->nlk)
+			continue;
+		name = msg_escape(filemap_file_name(r->f));
+		if (p)
+			printf("%s  %s: LOCKED %s, was %s; %zu process%s\n", time, name ? name : "?",
+			       size_format(r->locked, bytes, x), size_format(p->locked, bytes, y),
+			       r->f->nlk, r->f->nlk == 1 ? "" : "es");
+		else
+			printf("%s  %s: new, LOCKED %s; %zu process%s\n", time, name ? name : "?",
+			       size_format(r->locked, bytes, x), r->f->nlk,
+			       r->f->nlk == 1 ? "" : "es");
+		free(name);
+		any = true;
+	}
+	for (size_t i = 0; i < prev->nrows; i++) {
+		const struct row *p = &prev->rows[i];
+
+		if (!same_row(cur, p)) {
+			char *name = msg_escape(filemap_file_name(p->f));
+
+			printf("%s  %s: no longer locked (had %s)\n", time, name ? name : "?",
+			       size_format(p->locked, bytes, x));
+			free(name);
+			any = true;
+		}
+	}
+	if (!any)
+		printf("%s  no change\n", time);
+}
+
+static volatile sig_atomic_t stop_sampling;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_sampling = 1;
+}
+
 int cmd_files(int argc, char **argv)
 {
 	struct files_args a = { .out = { .cols = files_cols, .ncols = NCOLS } };
-	struct files_run run = { .a = &a };
+	struct files_run run = { .a = &a }, prev = { .a = &a };
+	struct timespec next;
+	uint64_t taken = 0;
+	char time[40];
 	int rc;
 
 	cli_parse(&files_argp, argc, argv, 0, &a);
 	run.procfd = procfs_open_or_err();
-	gather(&run);
-	for (int i = 0; i < a.npaths; i++)
-		add_path(&run, a.paths[i]);
 	if (filemap_init(&run.fm, run.procfd) != 0)
 		msg_errx(EXIT_UNKNOWN, "out of memory");
-	measure_all(&run);
-	/* Named files that all failed: their lines said it, and an empty
-	 * table would add nothing. */
-	if (!a.npaths || run.nrows || run.status == EXIT_OK)
-		print_rows(&run);
-	rc = check_bounds(&run);
-	worse(&run, rc);
+	if (a.have_interval) {
+		struct sigaction sa = { .sa_handler = on_stop };
+
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		if (a.out.json)
+			out_json_compact(true);
+		clock_gettime(CLOCK_MONOTONIC, &next);
+	}
+	for (;;) {
+		sample(&run, taken > 0);
+		now_iso(time, sizeof(time));
+		if (a.have_interval && a.out.json) {
+			print_rows_json_line(&run, time);
+		} else if (taken == 0 || !out_for_people(&a.out)) {
+			if (a.have_interval && out_for_people(&a.out) && !a.out.noheadings)
+				printf("%s\n", time);
+			/* Named files that all failed: their lines said it, and an
+			 * empty table would add nothing. */
+			if (!a.npaths || run.nrows || run.status == EXIT_OK)
+				print_rows(&run);
+		} else {
+			print_changes(&prev, &run, time);
+		}
+		rc = check_bounds(&run);
+		worse(&run, rc);
+		taken++;
+		if (fflush(stdout) != 0)
+			break;
+		sample_free(&prev);
+		prev.rows = run.rows;
+		prev.nrows = run.nrows;
+		prev.set = run.set;
+		prev.scan = run.scan;
+		run.rows = NULL;
+		run.nrows = 0;
+		memset(&run.set, 0, sizeof(run.set));
+		memset(&run.scan, 0, sizeof(run.scan));
+		if (!a.have_interval || (a.have_count && taken >= a.count) || stop_sampling)
+			break;
+		next.tv_sec += (time_t)(a.interval_ms / 1000);
+		next.tv_nsec += (long)(a.interval_ms % 1000) * 1000000;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000;
+		}
+		while (!stop_sampling &&
+		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+			;
+		if (stop_sampling)
+			break;
+	}
+	sample_free(&prev);
+	sample_free(&run);
 	filemap_fini(&run.fm);
-	free(run.rows);
-	filemap_set_free(&run.set);
-	procscan_free(&run.scan);
 	close(run.procfd);
 	return run.status;
 }

@@ -53,11 +53,20 @@ char *msg_escape(const char *s)
 	return buf;
 }
 
+static bool quiet;
+
+void msg_quiet(bool on)
+{
+	quiet = on;
+}
+
 /* "memlock: MESSAGE[: strerror(ERR)]", escaped as a whole. */
 static void emit(int err, const char *fmt, va_list ap)
 {
 	char *text = NULL, *safe;
 
+	if (quiet)
+		return;
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
 	safe = text ? msg_escape(text) : NULL;
@@ -102,6 +111,7 @@ void msg_errx(int status, const char *fmt, ...)
 {
 	va_list ap;
 
+	quiet = false;
 	va_start(ap, fmt);
 	emit(0, fmt, ap);
 	va_end(ap);
@@ -113,6 +123,7 @@ void msg_err(int status, const char *fmt, ...)
 	int e = errno;
 	va_list ap;
 
+	quiet = false;
 	va_start(ap, fmt);
 	emit(e, fmt, ap);
 	va_end(ap);

@@ -10,6 +10,7 @@
 #define MEMLOCK_MSG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 /*
  * A copy of S safe for a terminal, a log or JSON (malloc'd; NULL without
@@ -22,6 +23,9 @@ char *msg_escape(const char *s);
 
 /* warnx(3), warn(3), errx(3) and err(3), escaped. */
 void msg_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* While ON, warnings are not printed (a repeated sample says its
+ * problems once); errors that end the program still are. */
+void msg_quiet(bool on);
 void msg_vwarnx(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_errx(int status, const char *fmt, ...)

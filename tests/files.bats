@@ -241,3 +241,24 @@ $D/tree/sub/b 8192"
 	assert_line FILE
 	assert_line ESTIMATE
 }
+
+@test "files --interval -J: one object a line with its time; in text, what changed" {
+	mkfile "$D/f" 65536
+	run -0 bash -c "'$MEMLOCK' files --interval 100ms --count 3 -J '$D/f' | while IFS= read -r l; do jq -c '[(.time|test(\"Z$\")), (.files|length)]' <<<\"\$l\" || exit 1; done"
+	assert_output $'[true,1]\n[true,1]\n[true,1]'
+	"$MEMLOCK" files --interval 400ms --count 3 "$D/f" >"$D/watch" &
+	local w=$!
+	sleep 0.5
+	start_lock :: "$D/f"
+	wait "$w"
+	run cat "$D/watch"
+	assert_line --index 1 --regexp "^FILE +SIZE +LOCKED"
+	assert_output --regexp "$D/f: LOCKED 64K, was 0B; 1 process"
+}
+
+@test "files: --count without --interval, and a bad interval, exit 2" {
+	run -2 --separate-stderr memlock files --count 2
+	assert_equal "$stderr" "memlock: --count needs --interval"
+	run -2 --separate-stderr memlock files --interval 0s
+	assert_equal "$stderr" "memlock: invalid interval '0s': it must be more than 0"
+}

@@ -150,3 +150,17 @@ limit_type() {
 	run shape '.locked[0]'
 	assert_output "target:string offset:null bytes:number pages:number time:number result:string"
 }
+
+@test "-P: every listing writes KEY=\"value\" pairs, one line a row, as lsblk -P" {
+	local c
+	for c in "pages 0 4096" "status -a" "status -u" "status -m $$ -a" "limit" "doctor 1M" "lock -t 0 --anon 4K" "files $TOP/README.md"; do
+		# shellcheck disable=SC2086
+		run memlock $c -P
+		[ "$status" -le 1 ] || fail "memlock $c -P: exit $status"
+		[ -n "$output" ] || fail "memlock $c -P: nothing"
+		while IFS= read -r line; do
+			[[ $line =~ ^[A-Z_][A-Z0-9_]*=\"[^\"]*\"( [A-Z_][A-Z0-9_]*=\"[^\"]*\")*$ ]] ||
+				fail "memlock $c -P: not pairs: $line"
+		done <<<"$output"
+	done
+}
