@@ -26,8 +26,8 @@ const char *argp_program_version = "memlock " MEMLOCK_VERSION;
  * The capabilities each command keeps; every other one is dropped before it
  * runs.  Reading another user's /proc/PID/smaps, maps or root needs
  * CAP_SYS_PTRACE (and their fd/ and fdinfo/); reading files the user may
- * not needs CAP_DAC_READ_SEARCH; another user's limits through prlimit(2)
- * (doctor), or a hard limit raised, CAP_SYS_RESOURCE; locking
+ * not needs CAP_DAC_READ_SEARCH; another user's limits through prlimit(2),
+ * or a hard limit raised, CAP_SYS_RESOURCE; locking
  * beyond RLIMIT_MEMLOCK, CAP_IPC_LOCK (and a probe copying a process that
  * has it); doctor's probe as the target's user, CAP_SETUID and CAP_SETGID,
  * and in the target's IPC namespace (its SHM segments too), CAP_SYS_ADMIN.
@@ -37,7 +37,7 @@ const struct command commands[] = {
 	  CAP(CAP_IPC_LOCK) | CAP(CAP_DAC_READ_SEARCH) },
 	{ "pages", cmd_pages, "show the page-rounding math of mlock(ADDR, LEN)", 0 },
 	{ "status", cmd_status, "show what processes have locked, and the totals",
-	  CAP(CAP_SYS_PTRACE) | CAP(CAP_DAC_READ_SEARCH) },
+	  CAP(CAP_SYS_PTRACE) | CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_RESOURCE) },
 	{ "limit", cmd_limit, "read, set or raise RLIMIT_MEMLOCK, or run a command under it",
 	  CAP(CAP_SYS_RESOURCE) },
 	{ "doctor", cmd_doctor, "say whether a lock would succeed, why not, and how to fix it",

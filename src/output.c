@@ -438,6 +438,27 @@ static void json_value(struct libscols_column *cl, const char *data)
 		json_string(data);
 }
 
+/* The table's columns by position, looked up once a table (a list in
+ * libsmartcols, walked from its head on each scols_table_get_column()). */
+static struct libscols_column *cols_at(struct libscols_table *tb, size_t i)
+{
+	static struct libscols_table *cached;
+	static struct libscols_column *cols[OUT_MAXCOLS];
+	static size_t ncached;
+
+	/* The same address may be a new table: its first column tells. */
+	if (cached != tb || i >= ncached || ncached != scols_table_get_ncols(tb) ||
+	    cols[0] != scols_table_get_column(tb, 0)) {
+		ncached = scols_table_get_ncols(tb);
+		if (ncached > OUT_MAXCOLS)
+			ncached = OUT_MAXCOLS;
+		for (size_t k = 0; k < ncached; k++)
+			cols[k] = scols_table_get_column(tb, k);
+		cached = tb;
+	}
+	return i < ncached ? cols[i] : scols_table_get_column(tb, i);
+}
+
 static void json_row(struct libscols_table *tb, struct libscols_line *ln, const char *indent)
 {
 	size_t nc = scols_table_get_ncols(tb);
@@ -446,7 +467,7 @@ static void json_row(struct libscols_table *tb, struct libscols_line *ln, const 
 	snprintf(inner, sizeof(inner), "%s   ", indent);
 	putchar('{');
 	for (size_t i = 0; i < nc; i++) {
-		struct libscols_column *cl = scols_table_get_column(tb, i);
+		struct libscols_column *cl = cols_at(tb, i);
 		struct libscols_cell *ce = scols_line_get_cell(ln, i);
 		const char *name = scols_column_get_name(cl);
 		char key[64];
@@ -479,10 +500,17 @@ int out_json_part(struct out *table, bool first)
 		return 0;
 	}
 	putchar('[');
-	for (size_t i = 0; i < n; i++) {
-		json_sep(i, "      ");
-		json_row(table->tb, scols_table_get_line(table->tb, i), "      ");
+	/* An iterator: scols_table_get_line() walks the list from its head
+	 * each time, which made a long table quadratic. */
+	struct libscols_iter *itr = scols_new_iter(SCOLS_ITER_FORWARD);
+	struct libscols_line *ln;
+	size_t i = 0;
+
+	while (itr && scols_table_next_line(table->tb, itr, &ln) == 0) {
+		json_sep(i++, "      ");
+		json_row(table->tb, ln, "      ");
 	}
+	scols_free_iter(itr);
 	if (n)
 		json_sep(false, "   ");
 	putchar(']');

@@ -247,16 +247,51 @@ static void name_unescape(const char *p, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* The lines of /proc/PID/status that are read, by key: one table, found
+ * by the key's first letter, not a chain of compares a line. */
+enum st_key { K_NAME, K_UID, K_PPID, K_VMLCK, K_VMPIN, K_VMSIZE, K_VMRSS, K_CAPPRM, K_CAPEFF,
+	      K_CAPBND };
+
+static const struct {
+	const char *key;
+	unsigned char len;
+	unsigned char id;
+} st_keys[] = {
+	{ "CapPrm:", 7, K_CAPPRM }, { "CapEff:", 7, K_CAPEFF }, { "CapBnd:", 7, K_CAPBND },
+	{ "Name:", 5, K_NAME }, { "PPid:", 5, K_PPID }, { "Uid:", 4, K_UID },
+	{ "VmLck:", 6, K_VMLCK }, { "VmPin:", 6, K_VMPIN }, { "VmSize:", 7, K_VMSIZE },
+	{ "VmRSS:", 6, K_VMRSS },
+};
+
+/* The key of line L, or -1: only lines beginning with C, N, P, U or V can
+ * be one. */
+static int st_key(const char *l)
+{
+	for (size_t i = 0; i < sizeof(st_keys) / sizeof(st_keys[0]); i++)
+		if (st_keys[i].key[0] == l[0] &&
+		    strncmp(l, st_keys[i].key, st_keys[i].len) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* One line of /proc/PID/status into ST. */
 static void status_line(const char *l, struct proc_status *st)
 {
 	const char *v;
 	uint64_t a, b;
+	int k;
 
-	if ((v = field(l, "Name:", 5))) {
+	if (!strchr("CNPUV", l[0]) || (k = st_key(l)) < 0)
+		return;
+	v = l + st_keys[k].len;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	switch (st_keys[k].id) {
+	case K_NAME:
 		name_unescape(v, st->name, sizeof(st->name));
 		st->have |= PS_NAME;
-	} else if ((v = field(l, "Uid:", 4))) {
+		break;
+	case K_UID:
 		if (number_scan(&v, 10, &a) == 0 && (*v == '\t' || *v == ' ')) {
 			while (*v == '\t' || *v == ' ')
 				v++;
@@ -267,30 +302,39 @@ static void status_line(const char *l, struct proc_status *st)
 				st->have |= PS_UID;
 			}
 		}
-	} else if ((v = field(l, "PPid:", 5))) {
+		break;
+	case K_PPID:
 		if (number_scan(&v, 10, &a) == 0 && a <= INT32_MAX) {
 			st->ppid = (int)a;
 			st->have |= PS_PPID;
 		}
-	} else if ((v = field(l, "VmLck:", 6))) {
+		break;
+	case K_VMLCK:
 		if (kb_scan(v, &st->vmlck) == 0)
 			st->have |= PS_VMLCK;
-	} else if ((v = field(l, "VmPin:", 6))) {
+		break;
+	case K_VMPIN:
 		if (kb_scan(v, &st->vmpin) == 0)
 			st->have |= PS_VMPIN;
-	} else if ((v = field(l, "VmSize:", 7))) {
+		break;
+	case K_VMSIZE:
 		if (kb_scan(v, &st->vmsize) == 0)
 			st->have |= PS_VMSIZE;
-	} else if ((v = field(l, "VmRSS:", 6))) {
+		break;
+	case K_VMRSS:
 		if (kb_scan(v, &st->vmrss) == 0)
 			st->have |= PS_VMRSS;
-	} else if ((v = field(l, "CapPrm:", 7))) {
+		break;
+	case K_CAPPRM:
 		hex_scan(v, &st->cap_prm);
-	} else if ((v = field(l, "CapEff:", 7))) {
+		break;
+	case K_CAPEFF:
 		if (hex_scan(v, &st->cap_eff) == 0)
 			st->have |= PS_CAPS;
-	} else if ((v = field(l, "CapBnd:", 7))) {
+		break;
+	case K_CAPBND:
 		hex_scan(v, &st->cap_bnd);
+		break;
 	}
 }
 
@@ -303,11 +347,35 @@ int procfs_parse_status(const char *buf, struct proc_status *st)
 	return (st->have & (PS_NAME | PS_UID)) == (PS_NAME | PS_UID) ? 0 : -EINVAL;
 }
 
+/*
+ * /proc/PID/status in one read into a buffer on the stack (it is ~1.5K),
+ * no allocation: a scan reads thousands.  A longer one (a kernel that
+ * writes more) takes the general path.
+ */
 int procfs_read_status(int procfd, int pid, struct proc_status *st)
 {
-	char *buf;
-	int rc = read_pid_file(procfd, pid, "status", &buf);
+	char path[32], small[8192], *buf;
+	ssize_t n = 0, r;
+	int fd, rc;
 
+	snprintf(path, sizeof(path), "%d/status", pid);
+	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	do {
+		r = read(fd, small + n, sizeof(small) - 1 - (size_t)n);
+		if (r > 0)
+			n += r;
+	} while ((r > 0 && (size_t)n < sizeof(small) - 1) || (r < 0 && errno == EINTR));
+	rc = r < 0 ? -errno : 0;
+	close(fd);
+	if (rc)
+		return rc == -ENOENT ? -ESRCH : rc;
+	if ((size_t)n < sizeof(small) - 1) {
+		small[n] = '\0';
+		return procfs_parse_status(small, st);
+	}
+	rc = read_pid_file(procfd, pid, "status", &buf);
 	if (rc)
 		return rc;
 	rc = procfs_parse_status(buf, st);

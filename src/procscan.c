@@ -25,12 +25,11 @@ static int add(struct scan *s, size_t *cap, const struct scan_entry *e)
 /* Reads what WANT asks beyond status into E. */
 static void more(int procfd, unsigned want, struct scan_entry *e)
 {
-	if (want & SCAN_LIMITS) {
-		/* /proc/PID/limits: readable by all, one read, where
-		 * prlimit(2) would be a syscall and a permission check each. */
-		e->have_lim = procfs_read_limits(procfd, e->pid, &e->lim.soft, &e->lim.hard) == 0;
-		e->lim.source = RL_PROCFS;
-	}
+	if (want & SCAN_LIMITS)
+		/* prlimit(2), one syscall; /proc/PID/limits (an open, a read
+		 * and a close) where it is refused: another user's process
+		 * without CAP_SYS_RESOURCE. */
+		e->have_lim = rlimit_get(procfd, e->pid, &e->lim) == 0;
 	if (want & SCAN_SMAPS)
 		e->maps_err = procfs_read_smaps(procfd, e->pid, &e->maps, &e->nmaps);
 	if (want & SCAN_URING)

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Benchmark: `memlock status` against `grep VmLck /proc/[0-9]*/status`, with
-# 500, 1,000 and 2,000 extra sleeping processes, every figure measured in the
+# Benchmark: `memlock status` and `memlock status -a -J` against
+# `grep VmLck /proc/[0-9]*/status`, and `memlock files` (no PATH), with 0,
+# 2,000 and 8,000 extra sleeping processes, every figure measured in the
 # same run.  Also the floor: a program this script compiles that only opens,
 # reads and closes every /proc/PID/status (what any tool must pay).
-# Prints medians and ratios; asserts nothing (the machine is shared).
+# Prints medians, ratios and the cost per process; asserts nothing (the
+# machine is shared).  EXTRA="0 2000 8000" and RUNS=15 by default.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MEMLOCK=${MEMLOCK:-./memlock}
 RUNS=${RUNS:-15}
+EXTRA=${EXTRA:-0 2000 8000}
 work=$(mktemp -d)
 sleepers=()
 cleanup() {
@@ -63,18 +66,23 @@ grep_vmlck() {
 	grep VmLck /proc/[0-9]*/status
 }
 
-printf '%-8s %6s %10s %10s %10s %8s %8s %12s\n' extra procs memlock_ms grep_ms floor_ms vs_grep vs_floor memlock_us/p
-for target in 500 1000 2000; do
+printf '%-6s %6s %9s %9s %9s %9s %9s %8s %8s %8s %10s %10s\n' extra procs \
+	status_ms all_J_ms grep_ms floor_ms files_ms st/floor allJ/flr st/grep status_us/p files_us/p
+for target in $EXTRA; do
 	while ((${#sleepers[@]} < target)); do
-		sleep 600 3>&- &
+		sleep 3600 3>&- &
 		sleepers+=($!)
 	done
 	procs=$(find /proc -maxdepth 1 -name '[0-9]*' | wc -l)
-	m=$(median_us "$MEMLOCK" status)
-	g=$(median_us grep_vmlck)
 	f=$(median_us "$work/floor")
-	awk -v x="$target" -v p="$procs" -v m="$m" -v g="$g" -v f="$f" 'BEGIN {
-		printf "%-8d %6d %10.1f %10.1f %10.1f %7.2fx %7.2fx %12.2f\n",
-			x, p, m / 1000, g / 1000, f / 1000, g / m, m / f, m / p }'
+	m=$(median_us "$MEMLOCK" status)
+	a=$(median_us "$MEMLOCK" status -a -J)
+	g=$(median_us grep_vmlck)
+	fi=$(median_us "$MEMLOCK" files)
+	awk -v x="$target" -v p="$procs" -v m="$m" -v a="$a" -v g="$g" -v f="$f" -v fi="$fi" 'BEGIN {
+		printf "%-6d %6d %9.1f %9.1f %9.1f %9.1f %9.1f %7.2fx %7.2fx %7.2fx %10.2f %10.2f\n",
+			x, p, m / 1000, a / 1000, g / 1000, f / 1000, fi / 1000, m / f, a / f, m / g,
+			m / p, fi / p }'
 done
-echo "vs_grep: how many times faster memlock is than grep; vs_floor: memlock's time over the floor's."
+echo "st/floor, allJ/flr: memlock status and status -a -J over the floor (lower is better);"
+echo "st/grep: memlock status over grep VmLck (below 1: faster than grep); */p: microseconds a process."
