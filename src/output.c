@@ -392,12 +392,11 @@ static void json_string(const char *s)
 {
 	putchar('"');
 	while (*s) {
-		size_t n = strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r"
-				   "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
-				   "\x1c\x1d\x1e\x1f");
+		const char *run = s;
 
-		fwrite(s, 1, n, stdout);
-		s += n;
+		while ((unsigned char)*s >= 0x20 && *s != '"' && *s != '\\')
+			s++;
+		fwrite(run, 1, (size_t)(s - run), stdout);
 		if (!*s)
 			break;
 		if (*s == '"' || *s == '\\')

@@ -65,9 +65,9 @@ static int digits_parse(const char **p, unsigned base, uint64_t *out)
 			d = (unsigned)(*s - 'A' + 10);
 		else
 			break;
-		if (v > (UINT64_MAX - d) / base)
+		/* No division a digit: /proc parsers read millions of them. */
+		if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
 			overflow = 1;
-		v = v * base + d;
 	}
 	if (s == *p)
 		return -EINVAL;
