@@ -2,6 +2,8 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+# Examples, not enabled: the textfile-collector service and timer.
+EXAMPLEDIR ?= $(PREFIX)/share/doc/memlock/examples
 PKG_CONFIG ?= pkg-config
 
 # The completions go where each shell looks, PREFIX=/usr/local included.
@@ -97,11 +99,15 @@ install: memlock
 	install -D -m 0644 completions/memlock.bash $(DESTDIR)$(BASHCOMPDIR)/memlock
 	install -D -m 0644 completions/_memlock $(DESTDIR)$(ZSHCOMPDIR)/_memlock
 	install -D -m 0644 completions/memlock.fish $(DESTDIR)$(FISHCOMPDIR)/memlock.fish
+	install -D -m 0644 systemd/memlock-textfile.service $(DESTDIR)$(EXAMPLEDIR)/memlock-textfile.service
+	install -D -m 0644 systemd/memlock-textfile.timer $(DESTDIR)$(EXAMPLEDIR)/memlock-textfile.timer
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/memlock $(DESTDIR)$(MANDIR)/man1/memlock.1 \
 	      $(DESTDIR)$(BASHCOMPDIR)/memlock $(DESTDIR)$(ZSHCOMPDIR)/_memlock \
-	      $(DESTDIR)$(FISHCOMPDIR)/memlock.fish
+	      $(DESTDIR)$(FISHCOMPDIR)/memlock.fish \
+	      $(DESTDIR)$(EXAMPLEDIR)/memlock-textfile.service \
+	      $(DESTDIR)$(EXAMPLEDIR)/memlock-textfile.timer
 
 clean:
 	rm -f memlock memlock-san tests/diag-test-san $(OBJS) $(TEST_PROGS)

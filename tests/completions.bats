@@ -144,6 +144,8 @@ shells() {
 	fish_dir=$(cd "$dest" && dirname "/$(find . -name memlock.fish | cut -c3-)")
 	[ -x "$dest/usr/local/bin/memlock" ] || fail "no binary in /usr/local/bin"
 	[ -f "$dest/usr/local/share/man/man1/memlock.1" ] || fail "no man page"
+	[ -f "$dest/usr/local/share/doc/memlock/examples/memlock-textfile.timer" ] ||
+		fail "no textfile-collector timer among the examples"
 	# zsh and fish are asked for their search paths, as a user's shell.
 	run -0 zsh -fc 'print -rl -- $fpath'
 	assert_line "$zsh_dir"

@@ -175,3 +175,16 @@ uring_user_bytes() {
 	run -0 memlock status -u -P -o USER,UID,LIMIT
 	assert_line --regexp '^USER="root" UID="0" LIMIT="[^"]+"$'
 }
+
+@test "the shipped textfile-collector service: its ExecStart writes a file a Prometheus parser reads" {
+	local cmd
+	cmd=$(sed -n 's/^ExecStart=//p' "$TOP/systemd/memlock-textfile.service")
+	[[ $cmd == /usr/local/bin/memlock\ status\ --prometheus=* ]] || fail "unexpected ExecStart: $cmd"
+	cmd=${cmd/\/usr\/local\/bin\/memlock/$MEMLOCK}
+	cmd=${cmd/\/var\/lib\/node_exporter\/textfile_collector/$D}
+	run -0 $cmd
+	prom_parse <"$D/memlock.prom" >"$D/samples"
+	run grep -c "^memlock_system_locked_bytes " "$D/samples"
+	assert_output 1
+	grep -q '^OnUnitActiveSec=' "$TOP/systemd/memlock-textfile.timer"
+}
