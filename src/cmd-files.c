@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "caps.h"
 #include "commands.h"
+#include "watch.h"
 #include "filemap.h"
 #include "msg.h"
 #include "output.h"
@@ -47,8 +48,7 @@ struct files_args {
 	bool recursive;
 	bool have_min, have_max;
 	uint64_t min, max;
-	bool have_interval, have_count;
-	uint64_t interval_ms, count;
+	struct watch watch;		/* --interval, --count */
 	char **paths;
 	int npaths;
 };
@@ -82,28 +82,8 @@ static error_t files_parse(int key, char *arg, struct argp_state *state)
 		a->max = size_arg_or_exit(arg, 0, "size");
 		a->have_max = true;
 		break;
-	case OPT_INTERVAL: {
-		int rc = duration_parse(arg, &a->interval_ms);
-
-		if (rc)
-			usage_error("invalid duration '%s': %s (use N, Ns, Nms, Nm or Nh)", arg,
-				    size_strerror(rc));
-		if (a->interval_ms == 0)
-			usage_error("invalid interval '%s': it must be more than 0", arg);
-		a->have_interval = true;
-		break;
-	}
-	case OPT_COUNT: {
-		char *end;
-
-		errno = 0;
-		a->count = strtoull(arg, &end, 10);
-		if (!*arg || *end || errno || a->count == 0 || arg[0] == '-' || arg[0] == '+' ||
-		    arg[0] == ' ')
-			usage_error("invalid count '%s': a positive decimal number", arg);
-		a->have_count = true;
-		break;
-	}
+	case OPT_INTERVAL: watch_interval_arg(&a->watch, arg); break;
+	case OPT_COUNT: watch_count_arg(&a->watch, arg); break;
 	case ARGP_KEY_ARGS:
 		a->paths = state->argv + state->next;
 		a->npaths = state->argc - state->next;
@@ -117,8 +97,7 @@ static error_t files_parse(int key, char *arg, struct argp_state *state)
 			usage_error("--recursive needs a PATH; see 'memlock files --help'");
 		if (a->have_min && a->have_max && a->min > a->max)
 			usage_error("--min is above --max");
-		if (a->have_count && !a->have_interval)
-			usage_error("--count needs --interval");
+		watch_check(&a->watch);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -585,19 +564,6 @@ static void gather(struct files_run *run)
 		msg_errx(EXIT_UNKNOWN, "out of memory");
 }
 
-/* The time of a sample: ISO 8601, UTC, with milliseconds. */
-static void now_iso(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char b[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%.20s.%03dZ", b, (int)(ts.tv_nsec / 1000000 % 1000));
-}
-
 /* One sample, gathered and measured; path errors said the first time. */
 static void sample(struct files_run *run, bool quiet)
 {
@@ -671,20 +637,10 @@ static void print_changes(const struct files_run *prev, const struct files_run *
 		printf("%s  no change\n", time);
 }
 
-static volatile sig_atomic_t stop_sampling;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_sampling = 1;
-}
-
 int cmd_files(int argc, char **argv)
 {
 	struct files_args a = { .out = { .cols = files_cols, .ncols = NCOLS } };
 	struct files_run run = { .a = &a }, prev = { .a = &a };
-	struct timespec next;
-	uint64_t taken = 0;
 	char time[40];
 	int rc;
 
@@ -692,22 +648,16 @@ int cmd_files(int argc, char **argv)
 	run.procfd = procfs_open_or_err();
 	if (filemap_init(&run.fm, run.procfd) != 0)
 		msg_errx(EXIT_UNKNOWN, "out of memory");
-	if (a.have_interval) {
-		struct sigaction sa = { .sa_handler = on_stop };
-
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		if (a.out.json)
-			out_json_compact(true);
-		clock_gettime(CLOCK_MONOTONIC, &next);
-	}
+	if (a.watch.on && a.out.json)
+		out_json_compact(true);
+	watch_start(&a.watch);
 	for (;;) {
-		sample(&run, taken > 0);
-		now_iso(time, sizeof(time));
-		if (a.have_interval && a.out.json) {
+		sample(&run, a.watch.taken > 0);
+		watch_time(time, sizeof(time));
+		if (a.watch.on && a.out.json) {
 			print_rows_json_line(&run, time);
-		} else if (taken == 0 || !out_for_people(&a.out)) {
-			if (a.have_interval && out_for_people(&a.out) && !a.out.noheadings)
+		} else if (a.watch.taken == 0 || !out_for_people(&a.out)) {
+			if (a.watch.on && out_for_people(&a.out) && !a.out.noheadings)
 				printf("%s\n", time);
 			/* Named files that all failed: their lines said it, and an
 			 * empty table would add nothing. */
@@ -718,7 +668,6 @@ int cmd_files(int argc, char **argv)
 		}
 		rc = check_bounds(&run);
 		worse(&run, rc);
-		taken++;
 		if (fflush(stdout) != 0)
 			break;
 		sample_free(&prev);
@@ -730,18 +679,7 @@ int cmd_files(int argc, char **argv)
 		run.nrows = 0;
 		memset(&run.set, 0, sizeof(run.set));
 		memset(&run.scan, 0, sizeof(run.scan));
-		if (!a.have_interval || (a.have_count && taken >= a.count) || stop_sampling)
-			break;
-		next.tv_sec += (time_t)(a.interval_ms / 1000);
-		next.tv_nsec += (long)(a.interval_ms % 1000) * 1000000;
-		if (next.tv_nsec >= 1000000000) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000;
-		}
-		while (!stop_sampling &&
-		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
-		if (stop_sampling)
+		if (!watch_next(&a.watch))
 			break;
 	}
 	sample_free(&prev);

@@ -8,6 +8,7 @@
 #include "procscan.h"
 #include "rlimit.h"
 #include "size.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,8 +67,7 @@ struct status_args {
 	int maps_pid;
 	bool have_min, have_max;
 	uint64_t min, max;
-	bool have_interval, have_count;
-	uint64_t interval_ms, count;
+	struct watch watch;		/* --interval, --count */
 	bool prometheus;
 	const char *prom_file;		/* --prometheus=FILE, or NULL: stdout */
 	char **pids;
@@ -110,28 +110,8 @@ static error_t status_parse(int key, char *arg, struct argp_state *state)
 		a->have_max = true;
 		break;
 	case 'u': a->users = true; break;
-	case OPT_INTERVAL: {
-		int rc = duration_parse(arg, &a->interval_ms);
-
-		if (rc)
-			usage_error("invalid duration '%s': %s (use N, Ns, Nms, Nm or Nh)", arg,
-				    size_strerror(rc));
-		if (a->interval_ms == 0)
-			usage_error("invalid interval '%s': it must be more than 0", arg);
-		a->have_interval = true;
-		break;
-	}
-	case OPT_COUNT: {
-		char *end;
-
-		errno = 0;
-		a->count = strtoull(arg, &end, 10);
-		if (!*arg || *end || errno || a->count == 0 || arg[0] == '-' || arg[0] == '+' ||
-		    arg[0] == ' ')
-			usage_error("invalid count '%s': a positive decimal number", arg);
-		a->have_count = true;
-		break;
-	}
+	case OPT_INTERVAL: watch_interval_arg(&a->watch, arg); break;
+	case OPT_COUNT: watch_count_arg(&a->watch, arg); break;
 	case OPT_PROMETHEUS:
 		if (arg && !*arg)
 			usage_error("invalid file '' for --prometheus: an empty name");
@@ -152,9 +132,8 @@ static error_t status_parse(int key, char *arg, struct argp_state *state)
 			usage_error("--min is above --max");
 		if (a->users && (a->maps_pid || a->npids))
 			usage_error("--users lists every user; it takes no pid and no --maps");
-		if (a->have_count && !a->have_interval)
-			usage_error("--count needs --interval");
-		if (a->have_interval && a->maps_pid)
+		watch_check(&a->watch);
+		if (a->watch.on && a->maps_pid)
 			usage_error("--interval does not repeat --maps");
 		if (a->prometheus && (a->maps_pid || a->out.json || a->out.raw || a->out.pairs ||
 				      a->out.list || a->out.all || a->out.noheadings))
@@ -713,18 +692,6 @@ static void sample_free(struct sample *sm)
 	memset(sm, 0, sizeof(*sm));
 }
 
-static void now_iso(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char b[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%.20s.%03dZ", b, (int)(ts.tv_nsec / 1000000 % 1000));
-}
-
 /* Takes a sample: the rows wanted, the totals; -errno when /proc cannot be
  * listed, or a named pid that could not be read (its entry has ERR). */
 static int take(int procfd, const struct status_args *a, const int *pids, bool limits,
@@ -735,7 +702,7 @@ static int take(int procfd, const struct status_args *a, const int *pids, bool l
 	int rc;
 
 	memset(sm, 0, sizeof(*sm));
-	now_iso(sm->time, sizeof(sm->time));
+	watch_time(sm->time, sizeof(sm->time));
 	sm->gone = w.gone = calloc((size_t)a->npids + 1, sizeof(int));
 	if (!w.gone)
 		return -ENOMEM;
@@ -944,15 +911,15 @@ static void print_sample(const struct status_args *a, struct sample *sm, bool li
 	(void)limits;
 	if (a->out.json) {
 		putchar('{');
-		if (a->have_interval)
+		if (a->watch.on)
 			out_json_pair("time", sm->time, true);
-		out_json_part(&out, !a->have_interval);
+		out_json_part(&out, !a->watch.on);
 		if (!a->npids) {
 			summary_table(&sum, &out, &sm->t);
 			out_json_part(&sum, false);
 			out_free(&sum);
 		}
-		puts(a->have_interval ? "}" : "\n}");
+		puts(a->watch.on ? "}" : "\n}");
 	} else {
 		out_print(&out);
 		if (out_for_people(&a->out) && !a->out.noheadings && !a->npids)
@@ -1040,22 +1007,6 @@ static void print_user_changes(const struct status_args *a, const struct sample 
 		printf("%s  no change\n", cur->time);
 }
 
-static volatile sig_atomic_t stop_sampling;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_sampling = 1;
-}
-
-/* Sleeps until DEADLINE (CLOCK_MONOTONIC), or a signal to stop. */
-static void sleep_until(const struct timespec *deadline)
-{
-	while (!stop_sampling &&
-	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
-		;
-}
-
 int cmd_status(int argc, char **argv)
 {
 	struct status_args a = { .out = { .cols = status_cols, .ncols = NCOLS,
@@ -1063,10 +1014,8 @@ int cmd_status(int argc, char **argv)
 					  .alt_ncols = NMCOLS, .alt2_name = "users",
 					  .alt2_cols = user_cols, .alt2_ncols = NUCOLS } };
 	struct sample cur, prev = { 0 };
-	struct timespec next;
 	int procfd, rc, status = EXIT_OK, *pids = NULL;
 	bool limits;
-	uint64_t taken = 0;
 
 	cli_parse(&status_argp, argc, argv, 0, &a);
 	procfd = procfs_open_or_err();
@@ -1102,21 +1051,15 @@ int cmd_status(int argc, char **argv)
 		}
 		a.npids = n;
 	}
-	if (a.have_interval) {
-		struct sigaction sa = { .sa_handler = on_stop };
-
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		if (a.out.json)
-			out_json_compact(true);
-		clock_gettime(CLOCK_MONOTONIC, &next);
-	}
+	if (a.watch.on && a.out.json)
+		out_json_compact(true);
+	watch_start(&a.watch);
 	for (;;) {
 		rc = take(procfd, &a, pids, limits, &cur);
 		if (rc)
 			msg_errx(EXIT_UNKNOWN, "cannot list %s: %s", PROCFS_ROOT, strerror(-rc));
 		/* Named and not read: one line each, in the order named. */
-		for (int k = 0; k < a.npids && taken == 0; k++) {
+		for (int k = 0; k < a.npids && a.watch.taken == 0; k++) {
 			int err = 0;
 
 			for (size_t i = 0; i < cur.ngone && !err; i++)
@@ -1140,8 +1083,8 @@ int cmd_status(int argc, char **argv)
 			}
 		} else if (a.prometheus) {
 			prometheus(stdout, &a, &cur);
-		} else if (taken == 0 || a.out.json || !out_for_people(&a.out)) {
-			if (a.have_interval && out_for_people(&a.out) && !a.out.noheadings)
+		} else if (a.watch.taken == 0 || a.out.json || !out_for_people(&a.out)) {
+			if (a.watch.on && out_for_people(&a.out) && !a.out.noheadings)
 				printf("%s\n", cur.time);
 			print_sample(&a, &cur, limits);
 		} else if (a.users) {
@@ -1149,7 +1092,6 @@ int cmd_status(int argc, char **argv)
 		} else {
 			print_changes(&a, &prev, &cur);
 		}
-		taken++;
 		/* --min/--max: each sample's listed processes. */
 		if (!a.prometheus && !a.users) {
 			rc = check_bounds(&a, cur.scan.e, cur.scan.n);
@@ -1160,16 +1102,7 @@ int cmd_status(int argc, char **argv)
 			break;
 		sample_free(&prev);
 		prev = cur;
-		if (!a.have_interval || (a.have_count && taken >= a.count) || stop_sampling)
-			break;
-		next.tv_sec += (time_t)(a.interval_ms / 1000);
-		next.tv_nsec += (long)(a.interval_ms % 1000) * 1000000;
-		if (next.tv_nsec >= 1000000000) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000;
-		}
-		sleep_until(&next);
-		if (stop_sampling)
+		if (!watch_next(&a.watch))
 			break;
 	}
 	sample_free(&prev);
