@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -42,6 +44,18 @@ static const struct out_col files_cols[NCOLS] = {
 };
 
 #define DEFAULT_COLS "FILE,SIZE,LOCKED,RESIDENT,PROCS,PIDS"
+
+/* Beside the rows in JSON: what the text says under the table. */
+enum { SCOL_FILES, SCOL_ESTIMATES, SCOL_RESIDENT_UNKNOWN, SCOL_UNREADABLE, NSCOLS };
+
+static const struct out_col summary_cols[NSCOLS] = {
+	[SCOL_FILES] = { "FILES", 0, 0, OUT_NUM, "" },
+	[SCOL_ESTIMATES] = { "ESTIMATES", 0, 0, OUT_NUM, "files whose LOCKED is an estimate" },
+	[SCOL_RESIDENT_UNKNOWN] = { "RESIDENT_UNKNOWN", 0, 0, OUT_NUM, "" },
+	[SCOL_UNREADABLE] = { "UNREADABLE", 0, 0, OUT_NUM,
+			      "processes that may lock files and could not be read; null "
+			      "when /proc hides them" },
+};
 
 struct files_args {
 	struct out_opts out;
@@ -226,6 +240,26 @@ static void walk(struct files_run *run, const char *dir)
 	fts_close(fts);
 }
 
+/* The name of a filesystem whose files are made on reading (proc, sysfs,
+ * cgroup, debugfs...), or NULL: they have no page cache. */
+static const char *synthetic(const char *path)
+{
+	static const struct { unsigned long magic; const char *name; } fs[] = {
+		{ PROC_SUPER_MAGIC, "proc" }, { SYSFS_MAGIC, "sysfs" },
+		{ CGROUP_SUPER_MAGIC, "cgroup" }, { CGROUP2_SUPER_MAGIC, "cgroup2" },
+		{ DEBUGFS_MAGIC, "debugfs" }, { TRACEFS_MAGIC, "tracefs" },
+		{ SECURITYFS_MAGIC, "securityfs" }, { BPF_FS_MAGIC, "bpf" },
+	};
+	struct statfs sf;
+
+	if (statfs(path, &sf) != 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if ((unsigned long)sf.f_type == fs[i].magic)
+			return fs[i].name;
+	return NULL;
+}
+
 static void add_path(struct files_run *run, const char *path)
 {
 	struct stat st;
@@ -241,6 +275,10 @@ static void add_path(struct files_run *run, const char *path)
 	} else if (!S_ISREG(st.st_mode)) {
 		msg_warnx("'%s' is %s: only regular files have pages to lock", path,
 			  kind_of(st.st_mode));
+		worse(run, EXIT_USAGE);
+	} else if (synthetic(path)) {
+		msg_warnx("'%s' is on %s: its contents are made as they are read, with no "
+			  "pages in the page cache to lock", path, synthetic(path));
 		worse(run, EXIT_USAGE);
 	} else {
 		add_named(run, path, &st);
@@ -521,6 +559,24 @@ static int check_bounds(const struct files_run *run)
 	return status;
 }
 
+static void summary_table(const struct files_run *run, struct out *sum, const struct out *main)
+{
+	struct libscols_line *ln;
+	uint64_t est = 0, unk = 0;
+
+	for (size_t i = 0; i < run->nrows; i++) {
+		est += run->rows[i].estimate;
+		unk += !run->rows[i].pg.have_resident;
+	}
+	out_init_side(sum, main, summary_cols, NSCOLS, "summary", true);
+	ln = out_line(sum);
+	out_u64(sum, ln, SCOL_FILES, run->nrows);
+	out_u64(sum, ln, SCOL_ESTIMATES, est);
+	out_u64(sum, ln, SCOL_RESIDENT_UNKNOWN, unk);
+	if (!run->hidden)
+		out_u64(sum, ln, SCOL_UNREADABLE, unseen(run));
+}
+
 /* --interval -J: {"time": ..., "files": [...]} on one line. */
 static void print_rows_json_line(struct files_run *run, const char *time)
 {
@@ -529,10 +585,15 @@ static void print_rows_json_line(struct files_run *run, const char *time)
 	out_init_or_err(&out, &run->a->out, files_cols, NCOLS, DEFAULT_COLS, "files", "files");
 	for (size_t i = 0; i < run->nrows; i++)
 		print_row(run, &out, &run->rows[i]);
+	struct out sum;
+
+	summary_table(run, &sum, &out);
 	putchar('{');
 	out_json_pair("time", time, true);
 	out_json_part(&out, false);
+	out_json_part(&sum, false);
 	puts("}");
+	out_free(&sum);
 	out_free(&out);
 }
 
@@ -543,7 +604,17 @@ static void print_rows(struct files_run *run)
 	out_init_or_err(&out, &run->a->out, files_cols, NCOLS, DEFAULT_COLS, "files", "files");
 	for (size_t i = 0; i < run->nrows; i++)
 		print_row(run, &out, &run->rows[i]);
-	out_print(&out);
+	if (run->a->out.json) {
+		struct out sum;
+		struct out *both[2] = { &out, &sum };
+
+		/* What the text says under the table, for scripts too. */
+		summary_table(run, &sum, &out);
+		out_print_json(both, 2);
+		out_free(&sum);
+	} else {
+		out_print(&out);
+	}
 	out_free(&out);
 	if (out_for_people(&run->a->out) && !run->a->out.noheadings)
 		print_note(run);

@@ -141,6 +141,13 @@ static error_t status_parse(int key, char *arg, struct argp_state *state)
 				    "or -o");
 		if (a->prometheus && (a->have_min || a->have_max))
 			usage_error("--prometheus does not check --min or --max");
+		if (a->users && (a->have_min || a->have_max))
+			usage_error("--min and --max check processes; they do not go with --users");
+		if (a->prometheus && a->users)
+			usage_error("--prometheus writes the per-user metrics already; no --users");
+		if (a->prometheus && !a->prom_file && a->watch.on)
+			usage_error("--prometheus with --interval needs a FILE to rewrite: "
+				    "--prometheus=FILE");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -195,6 +202,13 @@ static const char *user_name(uint32_t uid)
 	else
 		snprintf(cache[i].name, sizeof(cache[i].name), "%u", uid);
 	return cache[i].name;
+}
+
+static uint64_t pages_up(uint64_t b)
+{
+	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	return (b + ps - 1) / ps * ps;
 }
 
 static int row_cmp(const void *x, const void *y)
@@ -270,7 +284,8 @@ static void read_totals(int procfd, struct totals *t)
 		t->have_shm = true;
 		for (size_t i = 0; i < n; i++)
 			if (segs[i].perms & SHM_LOCKED_BIT) {
-				t->shm_locked += segs[i].size;
+				/* Locked, and charged, in whole pages. */
+				t->shm_locked += pages_up(segs[i].size);
 				t->shm_segs++;
 			}
 		free(segs);
@@ -572,6 +587,7 @@ static struct user_row *user_of(struct user_row **v, size_t *n, uint32_t uid)
 	return &nv[(*n)++];
 }
 
+
 static uint64_t room(uint64_t limit, uint64_t used)
 {
 	if (limit == SIZE_UNLIMITED)
@@ -608,8 +624,13 @@ static struct user_row *users_of(int procfd, const struct scan *s, bool have_shm
 		u->procs++;
 		u->vmlck += e->st.vmlck;
 		u->vmpin += e->st.vmpin;
-		u->uring += e->uring.bufs + (rings_charged() ? e->uring.ring_bytes : 0);
-		u->uring_unread |= e->uring.hidden != 0;
+		/* A ring set up with CAP_IPC_LOCK is charged to nobody
+		 * (io_uring/io_uring.c: ctx->user only without it); a process
+		 * that has the capability now most likely had it then. */
+		if (!((e->st.have & PS_CAPS) && (e->st.cap_eff >> CAP_IPC_LOCK & 1))) {
+			u->uring += e->uring.bufs + (rings_charged() ? e->uring.ring_bytes : 0);
+			u->uring_unread |= e->uring.hidden != 0;
+		}
 		if (!e->have_lim) {
 			u->limits_unread = true;
 			continue;
@@ -622,9 +643,10 @@ static struct user_row *users_of(int procfd, const struct scan *s, bool have_shm
 	/* SHM_LOCK is charged to the user who locked; /proc shows the
 	 * owner, who may lock without CAP_IPC_LOCK. */
 	if (have_shm && procfs_read_shm(procfd, &segs, &nsegs) == 0) {
+		/* Charged in whole pages (mm/mlock.c user_shm_lock()). */
 		for (size_t k = 0; k < nsegs; k++)
 			if (segs[k].perms & SHM_LOCKED_BIT)
-				user_of(&v, n, segs[k].uid)->shm += segs[k].size;
+				user_of(&v, n, segs[k].uid)->shm += pages_up(segs[k].size);
 		free(segs);
 	} else {
 		for (size_t i = 0; i < *n; i++)
@@ -857,6 +879,9 @@ static void prometheus(FILE *f, const struct status_args *a, const struct sample
 	fprintf(f, "memlock_processes_unreadable %llu\n", (unsigned long long)sm->t.unreadable);
 }
 
+/* prometheus_file(): FILE is there and is no regular file (not an errno). */
+#define EFTYPE_NOT_REGULAR 100000
+
 /* FILE written whole or not at all: a temporary file beside it, renamed
  * over it (what node_exporter's textfile collector asks for). */
 static int prometheus_file(const char *file, const struct status_args *a,
@@ -864,7 +889,14 @@ static int prometheus_file(const char *file, const struct status_args *a,
 {
 	char *tmp = NULL;
 	FILE *f = NULL;
+	struct stat st;
 	int fd, rc = 0;
+
+	/* Renamed over: only a regular file may be replaced so, never a
+	 * device, a FIFO or a symbolic link (the link, not its target, would
+	 * be replaced).  Checked again each time (--interval). */
+	if (lstat(file, &st) == 0 && !S_ISREG(st.st_mode))
+		return -EFTYPE_NOT_REGULAR;
 
 	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
 		return -ENOMEM;
@@ -947,10 +979,12 @@ static void print_changes(const struct status_args *a, const struct sample *prev
 		if (p && p->st.vmlck == e->st.vmlck && p->st.vmpin == e->st.vmpin)
 			continue;
 		name = msg_escape(e->st.name);
+		if (p && !a->out.bytes)
+			size_format_apart(e->st.vmlck, p->st.vmlck, x, y);
 		if (p)
 			printf("%s  pid %d (%s): VmLck %s, was %s", cur->time, e->pid,
-			       name ? name : "?", size_format(e->st.vmlck, a->out.bytes, x),
-			       size_format(p->st.vmlck, a->out.bytes, y));
+			       name ? name : "?", a->out.bytes ? size_format(e->st.vmlck, true, x) : x,
+			       a->out.bytes ? size_format(p->st.vmlck, true, y) : y);
 		else
 			printf("%s  pid %d (%s): new, VmLck %s", cur->time, e->pid,
 			       name ? name : "?", size_format(e->st.vmlck, a->out.bytes, x));
@@ -973,19 +1007,30 @@ static void print_changes(const struct status_args *a, const struct sample *prev
 			any = true;
 		}
 	}
-	if (!a->npids && (any || prev->t.vmlck != cur->t.vmlck))
-		printf("%s  VmLck total %s, was %s\n", cur->time,
-		       size_format(cur->t.vmlck, a->out.bytes, x),
-		       size_format(prev->t.vmlck, a->out.bytes, y));
+	if (!a->npids && (any || prev->t.vmlck != cur->t.vmlck)) {
+		if (a->out.bytes) {
+			size_format(cur->t.vmlck, true, x);
+			size_format(prev->t.vmlck, true, y);
+		} else {
+			size_format_apart(cur->t.vmlck, prev->t.vmlck, x, y);
+		}
+		printf("%s  VmLck total %s, was %s\n", cur->time, x, y);
+	}
 	else if (!any)
 		printf("%s  no change\n", cur->time);
+}
+
+/* A per-user figure for a change line: "-" when it was not read. */
+static const char *user_fig(uint64_t v, bool unread, bool bytes, char buf[SIZE_BUFSZ])
+{
+	return unread ? "-" : size_format(v, bytes, buf);
 }
 
 static void print_user_changes(const struct status_args *a, const struct sample *prev,
 			       const struct sample *cur)
 {
-	char x[SIZE_BUFSZ], y[SIZE_BUFSZ];
-	bool any = false;
+	char x[SIZE_BUFSZ], y[SIZE_BUFSZ], p1[SIZE_BUFSZ], sh[SIZE_BUFSZ], ur[SIZE_BUFSZ];
+	bool any = false, b = a->out.bytes;
 
 	for (size_t i = 0; i < cur->nusers; i++) {
 		const struct user_row *u = &cur->users[i], *p = NULL;
@@ -994,14 +1039,31 @@ static void print_user_changes(const struct status_args *a, const struct sample 
 			if (prev->users[j].uid == u->uid)
 				p = &prev->users[j];
 		if (p && p->vmlck == u->vmlck && p->vmpin == u->vmpin && p->shm == u->shm &&
-		    p->uring == u->uring)
+		    p->uring == u->uring && p->shm_unread == u->shm_unread &&
+		    p->uring_unread == u->uring_unread)
 			continue;
-		printf("%s  user %s: VmLck %s, was %s; VmPin %s; SHM %s; io_uring %s\n", cur->time,
-		       user_name(u->uid), size_format(u->vmlck, a->out.bytes, x),
-		       size_format(p ? p->vmlck : 0, a->out.bytes, y),
-		       size_format(u->vmpin, a->out.bytes, x), size_format(u->shm, a->out.bytes, y),
-		       size_format(u->uring, a->out.bytes, x));
+		if (p && !b) {
+			size_format_apart(u->vmlck, p->vmlck, x, y);
+		} else {
+			size_format(u->vmlck, b, x);
+			size_format(p ? p->vmlck : 0, b, y);
+		}
+		printf("%s  user %s: %sVmLck %s%s%s; VmPin %s; SHM %s; io_uring %s\n", cur->time,
+		       user_name(u->uid), p ? "" : "new, ", x, p ? ", was " : "", p ? y : "",
+		       size_format(u->vmpin, b, p1), user_fig(u->shm, u->shm_unread, b, sh),
+		       user_fig(u->uring, u->uring_unread, b, ur));
 		any = true;
+	}
+	for (size_t j = 0; j < prev->nusers; j++) {
+		bool still = false;
+
+		for (size_t i = 0; i < cur->nusers && !still; i++)
+			still = cur->users[i].uid == prev->users[j].uid;
+		if (!still) {
+			printf("%s  user %s: no process any more (had VmLck %s)\n", cur->time,
+			       user_name(prev->users[j].uid), size_format(prev->users[j].vmlck, b, x));
+			any = true;
+		}
 	}
 	if (!any)
 		printf("%s  no change\n", cur->time);
@@ -1074,6 +1136,15 @@ int cmd_status(int argc, char **argv)
 		}
 		if (a.prometheus && a.prom_file) {
 			rc = prometheus_file(a.prom_file, &a, &cur);
+			if (rc == -EFTYPE_NOT_REGULAR) {
+				msg_warnx("refusing to write '%s': it is not a regular file, and "
+					  "--prometheus replaces FILE by renaming a new file over it",
+					  a.prom_file);
+				sample_free(&cur);
+				sample_free(&prev);
+				free(pids);
+				return EXIT_USAGE;
+			}
 			if (rc) {
 				msg_warnx("cannot write '%s': %s", a.prom_file, strerror(-rc));
 				sample_free(&cur);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
@@ -137,7 +138,8 @@ static void shm_facts(int procfd, struct diag_facts *f)
 		if (!(segs[i].perms & SHM_LOCKED_BIT) ||
 		    (segs[i].uid != f->uid && segs[i].cuid != f->uid))
 			continue;
-		u->shm_locked += segs[i].size;
+		/* Charged in whole pages (mm/mlock.c user_shm_lock()). */
+		u->shm_locked += (segs[i].size + f->page_size - 1) / f->page_size * f->page_size;
 		u->shm_segs++;
 		/* Attached by nobody, and its creator gone: nobody uses it.
 		 * A live creator may hold it without attaching. */
@@ -174,6 +176,11 @@ static void uring_facts(int procfd, struct diag_facts *f)
 			u->perf_locked += perf;
 		if (procfs_read_uring(procfd, pids[i], f->page_size, &use) != 0)
 			continue;	/* gone meanwhile */
+		/* A ring set up with CAP_IPC_LOCK is charged to nobody
+		 * (io_uring_create(): ctx->user only without it); a process
+		 * with the capability now most likely had it then. */
+		if ((st.have & PS_CAPS) && (st.cap_eff >> CAP_IPC_LOCK & 1) && pids[i] != f->pid)
+			continue;
 		u->uring_rings += use.rings;
 		if (pids[i] == f->pid)
 			u->uring_target_rings += use.rings;

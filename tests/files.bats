@@ -262,3 +262,19 @@ $D/tree/sub/b 8192"
 	run -2 --separate-stderr memlock files --interval 0s
 	assert_equal "$stderr" "memlock: invalid interval '0s': it must be more than 0"
 }
+
+@test "files -J: the summary says how many figures are estimates and how many processes were not read" {
+	mkfile "$D/f" 65536
+	run -0 memlock files -J "$D/f"
+	run jq -c '.summary | [.files, (.estimates|type), (.resident_unknown|type), (.unreadable|type)]' <<<"$output"
+	assert_output '[1,"number","number","number"]'
+	run memlock files -J "$D/f"
+	run "${NOBODY[@]}" "$MEMLOCK" files -J "$D/f"
+	run jq -r '.summary.estimates' <<<"$output"
+	assert_output 1
+}
+
+@test "files: a file of proc or sysfs has no page cache: exit 2, said" {
+	run -2 --separate-stderr memlock files /proc/self/status
+	assert_equal "$stderr" "memlock: '/proc/self/status' is on proc: its contents are made as they are read, with no pages in the page cache to lock"
+}

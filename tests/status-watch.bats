@@ -188,3 +188,50 @@ uring_user_bytes() {
 	assert_output 1
 	grep -q '^OnUnitActiveSec=' "$TOP/systemd/memlock-textfile.timer"
 }
+
+@test "status --prometheus=FILE never replaces what is not a regular file; bad combinations exit 2" {
+	mkfifo "$D/fifo.prom"
+	ln -s "$D/real.prom" "$D/link.prom"
+	for f in /dev/null "$D/fifo.prom" "$D/link.prom"; do
+		run -2 --separate-stderr memlock status --prometheus="$f"
+		assert_equal "$stderr" "memlock: refusing to write '$f': it is not a regular file, and --prometheus replaces FILE by renaming a new file over it"
+	done
+	[ -c /dev/null ] && [ -p "$D/fifo.prom" ] && [ -L "$D/link.prom" ]
+	[ ! -e "$D/real.prom" ]
+	run -2 --separate-stderr memlock status --prometheus -u
+	assert_equal "$stderr" "memlock: --prometheus writes the per-user metrics already; no --users"
+	run -2 --separate-stderr memlock status --prometheus --interval 1s
+	assert_equal "$stderr" "memlock: --prometheus with --interval needs a FILE to rewrite: --prometheus=FILE"
+	run -2 --separate-stderr memlock status -u --max 1K
+	assert_equal "$stderr" "memlock: --min and --max check processes; they do not go with --users"
+}
+
+@test "status -u: SHM_LOCK is charged in whole pages; a ring set up with CAP_IPC_LOCK is charged to nobody" {
+	URING=1
+	start_helper "${NOBODY[@]}" "$(helper)" --shm 64
+	SHMID=$HELPER_SHMID
+	run -0 memlock status -u -J
+	run jq -r '.users[] | select(.uid == 65534) | .shm_locked' <<<"$output"
+	(( output % 4096 == 0 && output >= 4096 )) || fail "shm_locked $output is not whole pages"
+	# Root with CAP_IPC_LOCK: its ring and buffers are not charged.
+	local out
+	out=$(mktemp "$D/truth.XXXXXX")
+	"$TOP/tests/helpers/lock-truth" --hold 30 io_uring 1048576 >"$out" &
+	HOLDER=$!
+	for _ in $(seq 100); do grep -q result= "$out" && break; sleep 0.05; done
+	run -0 memlock status -u -J
+	run jq -r '.users[] | select(.uid == 0) | .io_uring' <<<"$output"
+	assert_output 0
+}
+
+@test "status -u --interval in text: each figure its own, and a user gone is said" {
+	"$MEMLOCK" status -u -b --interval 500ms --count 4 >"$D/watch" &
+	local w=$!
+	sleep 0.3
+	start_helper "${NOBODY[@]}" "$(helper)" --onfault 16384
+	sleep 0.6
+	stop_helpers
+	wait "$w"
+	run cat "$D/watch"
+	assert_output --regexp "user nobody: (new, )?VmLck [0-9]+(, was [0-9]+)?; VmPin [0-9]+; SHM [0-9-]+; io_uring [0-9-]+"
+}
