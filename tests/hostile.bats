@@ -4,7 +4,7 @@
 # paths, boundary sizes, pids and durations, signals to a holder, hidden /proc
 # and cgroup files, hostile memory cgroups and System V segments.
 #
-# CASES: 314 (a case is one invocation of memlock with its assertions;
+# CASES: 334 (a case is one invocation of memlock with its assertions;
 # `HOSTILE_TALLY=FILE bats tests/hostile.bats` writes one line per case to FILE).
 #
 # Every case checks, besides its own assertions (see ck below): the exit
@@ -1298,4 +1298,32 @@ to_bytes() {
 	jq_is '.verdict.probe' 0
 	ck 2 :: doctor --mode $'\e[2J' 1M
 	err_has '\x1b[2J'
+}
+
+@test "status -u, --interval, --prometheus and files: closed, full and broken stdout, hostile names" {
+	mkf "$T/f" 8192
+	ck 0 bash -c 'exec "$@" >&-' _ :: status -u
+	ck 0 bash -c 'exec "$@" >&-' _ :: status --interval 10ms --count 2 -J
+	ck 0 bash -c 'exec "$@" >&-' _ :: files "$T/f"
+	local c
+	for c in "status -u" "status --interval 10ms --count 2" "status --prometheus" "files $T/f" \
+		"files -J" "files --interval 10ms --count 2 $T/f"; do
+		# shellcheck disable=SC2086 # the words of c
+		ck 1 bash -c 'exec "$@" >/dev/full' _ :: $c
+		err_is "memlock: write error: No space left on device"
+	done
+	ck 141 "${PIPE_CLOSED[@]}" DEFAULT :: status --interval 10ms -J
+	ck 141 "${PIPE_CLOSED[@]}" DEFAULT :: files --interval 10ms "$T/f"
+	ck 1 "${PIPE_CLOSED[@]}" IGNORE :: status -u
+	# A file named with control bytes and invalid UTF-8, in every mode.
+	local bad=$T/$'a\033[2J\nb\xff'
+	mkf "$bad" 4096
+	ck 0 :: files "$bad"
+	ck 0 :: files -J "$bad"
+	ck 0 :: files -P "$bad"
+	ck 0 :: files --raw "$bad"
+	ck 2 :: files "$T/missing"$'\033'
+	ck 2 :: status --prometheus="$T"
+	ck 2 :: status --interval $'1\033s'
+	ck 2 :: files --count 99999999999999999999999 --interval 1s
 }

@@ -84,3 +84,24 @@ setup() {
 	run -0 vg --list-commands
 	run -0 vg status --list-columns=maps
 }
+
+@test "memcheck: status per user, over time, for Prometheus; files; doctor's modes" {
+	local f
+	f=$(mktemp "$BATS_TEST_TMPDIR/f.XXXXXX")
+	head -c 65536 /dev/urandom >"$f"
+	run -0 vg status -u
+	run -0 vg status -u -J --output-all
+	run -0 vg status --interval 10ms --count 2 -J
+	run -0 vg status -u --interval 10ms --count 2
+	run -0 vg status --prometheus -a
+	run -0 vg status --prometheus="$BATS_TEST_TMPDIR/m.prom"
+	run -2 vg status --prometheus=/dev/null
+	run -0 vg files
+	run -0 vg files -J --output-all "$f"
+	run -0 vg files --interval 10ms --count 2 "$f"
+	run -2 vg files /proc/self/status
+	for m in $(memlock doctor --list-modes | cut -f1); do
+		run vg doctor -J --mode "$m" 1M
+		[ "$status" -le 3 ] && [ "$status" != 2 ] || fail "doctor --mode $m: exit $status"
+	done
+}
