@@ -68,6 +68,12 @@ complete -c memlock -n "__fish_seen_subcommand_from $listing" -s o -l output -x 
 complete -c memlock -n "__fish_seen_subcommand_from pages" -l page-size -x -d 'page size to round to' \
 	-a '4K 16K 64K 2M 1G'
 
+complete -c memlock -n "__fish_seen_subcommand_from lock" -l libs -d 'lock each program FILE and its shared libraries'
+complete -c memlock -n "__fish_seen_subcommand_from lock" -l pid -x -d 'lock every file PID maps' \
+	-a '(__fish_complete_pids)'
+complete -c memlock -n "__fish_seen_subcommand_from lock" -l files-from -r -d 'lock the files named in LIST'
+complete -c memlock -n "__fish_seen_subcommand_from lock" -s 0 -l null -d 'NUL-separated names in the list'
+
 # status
 complete -c memlock -n "__fish_seen_subcommand_from status" -a '(__fish_complete_pids)'
 complete -c memlock -n "__fish_seen_subcommand_from status" -s a -l all -d 'list every process, or every mapping'

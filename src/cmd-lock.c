@@ -6,6 +6,7 @@
 #include "holder.h"
 #include "locker.h"
 #include "memguard.h"
+#include "sources.h"
 #include "targets.h"
 #include "output.h"
 #include "size.h"
@@ -42,9 +43,14 @@ struct lock_args {
 	const char *pidfile;
 	char **files;
 	int nfiles;
+	bool libs, nul;			/* --libs; -0 for --files-from */
+	const char *files_from;		/* --files-from LIST, or NULL */
+	int pids[64];			/* --pid, each */
+	int npids;
 };
 
-enum { OPT_ANON = 0x100, OPT_ONFAULT, OPT_RANGE, OPT_PIDFILE, OPT_NO_GUARD };
+enum { OPT_ANON = 0x100, OPT_ONFAULT, OPT_RANGE, OPT_PIDFILE, OPT_NO_GUARD, OPT_LIBS,
+       OPT_PID, OPT_FILES_FROM };
 
 static const struct argp_option lock_options[] = {
 	{ "anon", OPT_ANON, "SIZE", 0, "lock SIZE bytes of anonymous memory", 0 },
@@ -57,6 +63,12 @@ static const struct argp_option lock_options[] = {
 	{ "keep-going", 'k', NULL, 0, "on a failure keep what locked, and exit 1 at the end", 0 },
 	{ "no-guard", OPT_NO_GUARD, NULL, 0, "lock even what MemAvailable or the memory cgroup "
 	  "cannot take, or when they cannot be read", 0 },
+	{ "libs", OPT_LIBS, NULL, 0, "each FILE is a program: lock it and the shared libraries "
+	  "the loader would load for it", 0 },
+	{ "pid", OPT_PID, "PID", 0, "lock every file PID maps now (repeatable)", 0 },
+	{ "files-from", OPT_FILES_FROM, "LIST", 0, "lock the files named in LIST, one a line "
+	  "(-: standard input)", 0 },
+	{ "null", '0', NULL, 0, "with --files-from: NUL-separated names (find -print0)", 0 },
 	{ 0 }
 };
 
@@ -114,16 +126,36 @@ static error_t lock_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'k': a->keep_going = true; break;
 	case OPT_NO_GUARD: a->no_guard = true; break;
+	case OPT_LIBS: a->libs = true; break;
+	case OPT_PID:
+		if (a->npids == (int)(sizeof(a->pids) / sizeof(a->pids[0])))
+			usage_error("too many --pid: %zu at most",
+				    sizeof(a->pids) / sizeof(a->pids[0]));
+		a->pids[a->npids++] = pid_arg_or_exit(arg);
+		break;
+	case OPT_FILES_FROM:
+		if (!*arg)
+			usage_error("invalid list '': an empty name");
+		a->files_from = arg;
+		break;
+	case '0': a->nul = true; break;
 	case ARGP_KEY_ARGS:
 		a->files = state->argv + state->next;
 		a->nfiles = state->argc - state->next;
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (!a->anon && !a->nfiles)
-			usage_error("lock needs a FILE or --anon SIZE; see 'memlock lock --help'");
-		if (a->anon && a->nfiles)
-			usage_error("--anon and FILE do not go together");
+		if (!a->anon && !a->nfiles && !a->npids && !a->files_from)
+			usage_error("lock needs a FILE, --pid, --files-from or --anon SIZE; see "
+				    "'memlock lock --help'");
+		if (a->anon && (a->nfiles || a->npids || a->files_from))
+			usage_error("--anon and files do not go together");
+		if (a->libs && !a->nfiles)
+			usage_error("--libs needs a program: FILE");
+		if (a->nul && !a->files_from)
+			usage_error("-0 (--null) goes with --files-from");
+		if (a->have_range && (a->npids || a->files_from || a->libs))
+			usage_error("--range takes exactly one FILE");
 		if (a->have_range && (a->nfiles != 1 || a->recursive))
 			usage_error("--range takes exactly one FILE");
 		if (a->daemon && a->have_timeout && a->timeout_ms == 0)
@@ -219,11 +251,89 @@ static void problem(void *ctx, const char *path, int err, uint64_t file_size)
 	worse(run, path_failed(path, err, run->a, file_size));
 }
 
+/* Adds one path (a file, or a tree with -r) to the targets. */
+static void add_one(struct lock_run *run, const char *path)
+{
+	const struct lock_args *a = run->a;
+	size_t problems = run->problems, found;
+	bool dir;
+
+	if (targets_add_path(&run->t, path, a->range_off, a->range_len, a->recursive, &dir,
+			     &found) != 0)
+		msg_errx(EXIT_UNKNOWN, "out of memory");
+	/* Nothing to lock is bad input, as for an empty file (unless what
+	 * is under it could not be read, which was said). */
+	if (dir && found == 0 && run->problems == problems) {
+		msg_warnx("'%s' holds no non-empty regular file: there is nothing to lock", path);
+		worse(run, EXIT_USAGE);
+	}
+}
+
+/* --libs: PROG and every library its loader would load. */
+static void add_libs(struct lock_run *run, const char *prog)
+{
+	struct paths libs = { 0 }, missing = { 0 };
+	int rc = sources_libs(prog, &libs, &missing);
+
+	if (rc == -ENOMEM)
+		msg_errx(EXIT_UNKNOWN, "out of memory");
+	if (rc == -ELIBBAD || rc == -EPERM) {
+		msg_warnx("cannot list the libraries of '%s': %s", prog, rc == -EPERM ?
+			  "the loader it names is not one of the system's, and is not run" :
+			  "its loader gives no list");
+		worse(run, rc == -EPERM ? EXIT_USAGE : EXIT_REFUSED);
+		run->problems++;
+	} else if (rc && rc != -ENOEXEC) {
+		problem(run, prog, rc, 0);
+	} else {
+		/* A static program or a script: itself, said once. */
+		if (rc == -ENOEXEC)
+			msg_warnx("'%s' is no dynamically linked program: it alone is locked", prog);
+		for (size_t i = 0; i < libs.n; i++)
+			add_one(run, libs.v[i]);
+		for (size_t i = 0; i < missing.n; i++) {
+			msg_warnx("cannot find '%s', which '%s' needs: the loader does not find it "
+				  "either", missing.v[i], prog);
+			worse(run, EXIT_REFUSED);
+			run->problems++;
+		}
+	}
+	paths_free(&libs);
+	paths_free(&missing);
+}
+
+/* --pid: every file PID maps now. */
+static void add_pid(struct lock_run *run, int pid)
+{
+	struct paths files = { 0 }, gone = { 0 };
+	int rc = sources_pid(run->procfd, pid, &files, &gone);
+
+	if (rc == -ENOMEM)
+		msg_errx(EXIT_UNKNOWN, "out of memory");
+	if (rc) {
+		msg_warnx("cannot read the mappings of pid %d: %s", pid,
+			  rc == -ESRCH ? "no such process" : strerror(-rc));
+		worse(run, EXIT_UNKNOWN);
+		run->problems++;
+	}
+	for (size_t i = 0; i < files.n; i++)
+		add_one(run, files.v[i]);
+	/* A file replaced since it was mapped (a package upgrade): what the
+	 * process maps is no longer at that path, and is not locked. */
+	for (size_t i = 0; i < gone.n; i++) {
+		msg_warnx("pid %d maps '%s', deleted or replaced since: that copy is not locked",
+			  pid, gone.v[i]);
+		worse(run, EXIT_REFUSED);
+		run->problems++;
+	}
+	paths_free(&files);
+	paths_free(&gone);
+}
+
 /* Collects every target; nothing is opened or mapped yet. */
 static void collect(struct lock_run *run)
 {
 	const struct lock_args *a = run->a;
-	size_t found;
 
 	run->t.problem = problem;
 	run->t.ctx = run;
@@ -233,19 +343,32 @@ static void collect(struct lock_run *run)
 		return;
 	}
 	for (int i = 0; i < a->nfiles; i++) {
-		size_t problems = run->problems;
-		bool dir;
+		if (a->libs)
+			add_libs(run, a->files[i]);
+		else
+			add_one(run, a->files[i]);
+	}
+	for (int i = 0; i < a->npids; i++)
+		add_pid(run, a->pids[i]);
+	if (a->files_from) {
+		struct paths list = { 0 };
+		int rc = sources_list(a->files_from, a->nul, &list);
 
-		if (targets_add_path(&run->t, a->files[i], a->range_off, a->range_len,
-				     a->recursive, &dir, &found) != 0)
+		if (rc == -ENOMEM)
 			msg_errx(EXIT_UNKNOWN, "out of memory");
-		/* Nothing to lock is bad input, as for an empty file (unless
-		 * what is under it could not be read, which was said). */
-		if (dir && found == 0 && run->problems == problems) {
-			msg_warnx("'%s' holds no non-empty regular file: there is nothing to lock",
-				  a->files[i]);
+		if (rc) {
+			msg_warnx("cannot read the list '%s': %s", a->files_from, strerror(-rc));
+			worse(run, rc == -ENOENT ? EXIT_USAGE : EXIT_UNKNOWN);
+			run->problems++;
+		}
+		for (size_t k = 0; k < list.n; k++)
+			add_one(run, list.v[k]);
+		if (!rc && list.n == 0) {
+			msg_warnx("the list '%s' names no file: there is nothing to lock",
+				  a->files_from);
 			worse(run, EXIT_USAGE);
 		}
+		paths_free(&list);
 	}
 }
 

@@ -24,8 +24,8 @@ const char *argp_program_version = "memlock " MEMLOCK_VERSION;
 
 /*
  * The capabilities each command keeps; every other one is dropped before it
- * runs.  Reading another user's /proc/PID/smaps, maps or root needs
- * CAP_SYS_PTRACE (and their fd/ and fdinfo/); reading files the user may
+ * runs.  Reading another user's /proc/PID/smaps, maps or root (lock --pid
+ * too) needs CAP_SYS_PTRACE (and their fd/ and fdinfo/); reading files the user may
  * not needs CAP_DAC_READ_SEARCH; another user's limits through prlimit(2),
  * or a hard limit raised, CAP_SYS_RESOURCE; locking
  * beyond RLIMIT_MEMLOCK, CAP_IPC_LOCK (and a probe copying a process that
@@ -34,7 +34,7 @@ const char *argp_program_version = "memlock " MEMLOCK_VERSION;
  */
 const struct command commands[] = {
 	{ "lock", cmd_lock, "lock files or anonymous memory into RAM and hold them",
-	  CAP(CAP_IPC_LOCK) | CAP(CAP_DAC_READ_SEARCH) },
+	  CAP(CAP_IPC_LOCK) | CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE) },
 	{ "pages", cmd_pages, "show the page-rounding math of mlock(ADDR, LEN)", 0 },
 	{ "status", cmd_status, "show what processes have locked, and the totals",
 	  CAP(CAP_SYS_PTRACE) | CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_RESOURCE) },

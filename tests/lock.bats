@@ -370,13 +370,13 @@ mkfile() {
 
 @test "lock: bad input exits 2 with one line" {
 	run -2 --separate-stderr memlock lock
-	assert_equal "$stderr" "memlock: lock needs a FILE or --anon SIZE; see 'memlock lock --help'"
+	assert_equal "$stderr" "memlock: lock needs a FILE, --pid, --files-from or --anon SIZE; see 'memlock lock --help'"
 	run -2 --separate-stderr memlock lock --anon 0
 	assert_equal "$stderr" "memlock: invalid size '0': nothing to lock"
 	run -2 --separate-stderr memlock lock --anon 1KK
 	assert_equal "$stderr" "memlock: invalid size '1KK': not a number with an optional unit"
 	run -2 --separate-stderr memlock lock --anon 1M /etc/passwd
-	assert_equal "$stderr" "memlock: --anon and FILE do not go together"
+	assert_equal "$stderr" "memlock: --anon and files do not go together"
 	run -2 --separate-stderr memlock lock --range 10 /etc/passwd
 	assert_equal "$stderr" "memlock: invalid range '10': give OFFSET:LENGTH"
 	run -2 --separate-stderr memlock lock --range 0:0 /etc/passwd

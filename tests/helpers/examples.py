@@ -178,6 +178,7 @@ def check_man(path, env):
             cmd = text[2:]
             cmd = cmd.replace("/var/lib/db", work + "/db").replace(
                 "/run/memlock.pid", work + "/memlock.pid").replace(
+                "/run/memlock-login.pid", work + "/memlock-login.pid").replace(
                 "./server", work + "/server").replace("-t 10m", "-t 0").replace(
                 "--interval 10s", "--interval 10ms --count 2").replace(
                 "/var/lib/node_exporter/textfile", work).replace(

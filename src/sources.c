@@ -1,0 +1,263 @@
+/* See sources.h. */
+#define _GNU_SOURCE
+#include "sources.h"
+#include "procfs.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void paths_free(struct paths *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Adds S (LEN bytes); with ONCE, not when it is there already (a few
+ * libraries or mappings; a list's duplicates are left to the targets,
+ * which find them in O(1)). */
+static int paths_put(struct paths *p, const char *s, size_t len, bool once)
+{
+	char *c;
+
+	for (size_t i = 0; once && i < p->n; i++)
+		if (strlen(p->v[i]) == len && memcmp(p->v[i], s, len) == 0)
+			return 0;
+	if (p->n == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 16;
+		char **nv = realloc(p->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		p->v = nv;
+		p->cap = ncap;
+	}
+	c = strndup(s, len);
+	if (!c)
+		return -ENOMEM;
+	p->v[p->n++] = c;
+	return 0;
+}
+
+static int paths_add(struct paths *p, const char *s, size_t len)
+{
+	return paths_put(p, s, len, true);
+}
+
+int sources_list(const char *list, bool nul, struct paths *out)
+{
+	FILE *f = strcmp(list, "-") == 0 ? stdin : fopen(list, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	while ((len = getdelim(&line, &cap, nul ? '\0' : '\n', f)) > 0) {
+		if (line[len - 1] == (nul ? '\0' : '\n'))
+			len--;
+		if (len > 0 && (rc = paths_put(out, line, (size_t)len, false)) != 0)
+			break;
+	}
+	if (!rc && ferror(f))
+		rc = -EIO;
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* PROG's PT_INTERP (its dynamic loader) into INTERP; -ENOEXEC for a file
+ * that is no 64-bit ELF or has none (static). */
+static int interp_of(const char *prog, char *interp, size_t len)
+{
+	Elf64_Ehdr eh;
+	int fd = open(prog, O_RDONLY | O_CLOEXEC), rc = -ENOEXEC;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr))
+		goto out;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz == 0 || ph.p_filesz >= len ||
+		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+			break;
+		interp[ph.p_filesz] = '\0';
+		rc = strlen(interp) ? 0 : -ENOEXEC;
+		break;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/*
+ * The loader's list: "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)",
+ * "\t/lib64/ld-linux-x86-64.so.2 (0x...)", "\tlinux-vdso.so.1 (0x...)" (no
+ * file), "\tlibfoo.so => not found".
+ */
+static int parse_list(const char *text, struct paths *out, struct paths *missing)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *end = strchr(l, '\n'), *arrow, *p;
+		size_t n = end ? (size_t)(end - l) : strlen(l);
+		int rc = 0;
+
+		while (n && (*l == '\t' || *l == ' ')) {
+			l++;
+			n--;
+		}
+		arrow = memmem(l, n, " => ", 4);
+		if (arrow) {
+			p = arrow + 4;
+			if ((size_t)(p - l) + 9 <= n && strncmp(p, "not found", 9) == 0)
+				rc = paths_add(missing, l, (size_t)(arrow - l));
+			else if (*p == '/')
+				rc = paths_add(out, p, strcspn(p, " \n"));
+		} else if (*l == '/') {
+			rc = paths_add(out, l, strcspn(l, " \n"));
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Whether INTERP is the system's loader: a program names its own in
+ * PT_INTERP, and memlock (often root) runs it, so only a loader of the
+ * system is: ld-*.so* in /lib*, /usr/lib*, owned by root, writable by no
+ * one else.
+ */
+static bool system_loader(const char *interp)
+{
+	char *real = realpath(interp, NULL);
+	const char *base;
+	struct stat st;
+	bool ok;
+
+	if (!real)
+		return false;
+	base = strrchr(real, '/') + 1;
+	ok = (strncmp(real, "/lib", 4) == 0 || strncmp(real, "/usr/lib", 8) == 0) &&
+	     strncmp(base, "ld-", 3) == 0 && strstr(base, ".so") &&
+	     stat(real, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+	     !(st.st_mode & (S_IWGRP | S_IWOTH));
+	free(real);
+	return ok;
+}
+
+int sources_libs(const char *prog, struct paths *out, struct paths *missing)
+{
+	char interp[256], *text = NULL;
+	size_t len = 0, cap = 0;
+	int fds[2], status, rc;
+	ssize_t got;
+	pid_t child;
+
+	rc = interp_of(prog, interp, sizeof(interp));
+	if (rc == -ENOEXEC) {
+		struct stat st;
+
+		/* A static program, or a script: itself alone, if a file. */
+		if (stat(prog, &st) != 0)
+			return -errno;
+		return paths_add(out, prog, strlen(prog)) ?: -ENOEXEC;
+	}
+	if (rc)
+		return rc;
+	if (!system_loader(interp))
+		return -EPERM;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -errno;
+	}
+	if (child == 0) {
+		/* As ldd: the loader traces what it loads and stops before the
+		 * program's code; a library it cannot find is "not found". */
+		char *const argv[] = { interp, (char *)prog, NULL };
+		char *const envp[] = { (char *)"LD_TRACE_LOADED_OBJECTS=1", (char *)"LC_ALL=C",
+				       NULL };
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (dup2(fds[1], 1) < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		execve(interp, argv, envp);
+		_exit(127);
+	}
+	close(fds[1]);
+	do {
+		if (len + 4096 + 1 > cap) {
+			char *nt = realloc(text, cap = cap * 2 + 8192);
+
+			if (!nt) {
+				rc = -ENOMEM;
+				break;
+			}
+			text = nt;
+		}
+		got = read(fds[0], text + len, cap - len - 1);
+		if (got > 0)
+			len += (size_t)got;
+	} while (got > 0 || (got < 0 && errno == EINTR));
+	close(fds[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	/* No list: the loader could not make sense of it. */
+	if (!rc && (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && len == 0)))
+		rc = -ELIBBAD;
+	if (!rc) {
+		text[len] = '\0';
+		rc = paths_add(out, prog, strlen(prog));
+		if (!rc)
+			rc = parse_list(text, out, missing);
+	}
+	free(text);
+	return rc;
+}
+
+int sources_pid(int procfd, int pid, struct paths *out, struct paths *gone)
+{
+	struct proc_map *maps;
+	size_t n;
+	int rc = procfs_read_smaps(procfd, pid, &maps, &n);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const char *p = maps[i].path;
+		size_t len = strlen(p), dl = strlen(" (deleted)");
+
+		if (p[0] != '/')
+			continue;	/* anonymous, [heap], [stack], [vdso] */
+		if (len > dl && strcmp(p + len - dl, " (deleted)") == 0)
+			rc = paths_add(gone, p, len - dl);
+		else if (strncmp(p, "/dev/", 5) != 0 && strncmp(p, "/SYSV", 5) != 0 &&
+			 strncmp(p, "/memfd:", 7) != 0)
+			rc = paths_add(out, p, len);
+	}
+	procfs_free_maps(maps, n);
+	return rc;
+}
