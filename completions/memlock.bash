@@ -79,7 +79,7 @@ _memlock() {
 	--count)
 		return
 		;;
-	--prometheus | --files-from)
+	--prometheus | --files-from | -c | --config)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
@@ -122,7 +122,7 @@ _memlock() {
 	case $cmd in
 	lock)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "--anon --range --recursive --onfault --timeout --daemon --pidfile --keep-going --no-guard --libs --pid --files-from --null $output $common" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "--anon --range --recursive --onfault --timeout --daemon --pidfile --keep-going --no-guard --libs --pid --files-from --null --config $output $common" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi

@@ -73,6 +73,7 @@ complete -c memlock -n "__fish_seen_subcommand_from lock" -l pid -x -d 'lock eve
 	-a '(__fish_complete_pids)'
 complete -c memlock -n "__fish_seen_subcommand_from lock" -l files-from -r -d 'lock the files named in LIST'
 complete -c memlock -n "__fish_seen_subcommand_from lock" -s 0 -l null -d 'NUL-separated names in the list'
+complete -c memlock -n "__fish_seen_subcommand_from lock" -s c -l config -r -d 'lock what a memlockd-style configuration names'
 
 # status
 complete -c memlock -n "__fish_seen_subcommand_from status" -a '(__fish_complete_pids)'

@@ -47,6 +47,8 @@ struct lock_args {
 	const char *files_from;		/* --files-from LIST, or NULL */
 	int pids[64];			/* --pid, each */
 	int npids;
+	const char *configs[16];	/* -c, each */
+	int nconfigs;
 };
 
 enum { OPT_ANON = 0x100, OPT_ONFAULT, OPT_RANGE, OPT_PIDFILE, OPT_NO_GUARD, OPT_LIBS,
@@ -69,6 +71,8 @@ static const struct argp_option lock_options[] = {
 	{ "files-from", OPT_FILES_FROM, "LIST", 0, "lock the files named in LIST, one a line "
 	  "(-: standard input)", 0 },
 	{ "null", '0', NULL, 0, "with --files-from: NUL-separated names (find -print0)", 0 },
+	{ "config", 'c', "FILE", 0, "lock what a memlockd-style FILE names (a directory: its "
+	  "*.conf files; repeatable)", 0 },
 	{ 0 }
 };
 
@@ -139,22 +143,30 @@ static error_t lock_parse(int key, char *arg, struct argp_state *state)
 		a->files_from = arg;
 		break;
 	case '0': a->nul = true; break;
+	case 'c':
+		if (!*arg)
+			usage_error("invalid configuration '': an empty name");
+		if (a->nconfigs == (int)(sizeof(a->configs) / sizeof(a->configs[0])))
+			usage_error("too many -c: %zu at most",
+				    sizeof(a->configs) / sizeof(a->configs[0]));
+		a->configs[a->nconfigs++] = arg;
+		break;
 	case ARGP_KEY_ARGS:
 		a->files = state->argv + state->next;
 		a->nfiles = state->argc - state->next;
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (!a->anon && !a->nfiles && !a->npids && !a->files_from)
-			usage_error("lock needs a FILE, --pid, --files-from or --anon SIZE; see "
+		if (!a->anon && !a->nfiles && !a->npids && !a->files_from && !a->nconfigs)
+			usage_error("lock needs a FILE, --pid, --files-from, -c or --anon SIZE; see "
 				    "'memlock lock --help'");
-		if (a->anon && (a->nfiles || a->npids || a->files_from))
+		if (a->anon && (a->nfiles || a->npids || a->files_from || a->nconfigs))
 			usage_error("--anon and files do not go together");
 		if (a->libs && !a->nfiles)
 			usage_error("--libs needs a program: FILE");
 		if (a->nul && !a->files_from)
 			usage_error("-0 (--null) goes with --files-from");
-		if (a->have_range && (a->npids || a->files_from || a->libs))
+		if (a->have_range && (a->npids || a->files_from || a->libs || a->nconfigs))
 			usage_error("--range takes exactly one FILE");
 		if (a->have_range && (a->nfiles != 1 || a->recursive))
 			usage_error("--range takes exactly one FILE");
@@ -251,14 +263,14 @@ static void problem(void *ctx, const char *path, int err, uint64_t file_size)
 	worse(run, path_failed(path, err, run->a, file_size));
 }
 
-/* Adds one path (a file, or a tree with -r) to the targets. */
-static void add_one(struct lock_run *run, const char *path)
+/* Adds one path (a file, or a tree with -r or from a configuration). */
+static void add_path(struct lock_run *run, const char *path, bool recursive)
 {
 	const struct lock_args *a = run->a;
 	size_t problems = run->problems, found;
 	bool dir;
 
-	if (targets_add_path(&run->t, path, a->range_off, a->range_len, a->recursive, &dir,
+	if (targets_add_path(&run->t, path, a->range_off, a->range_len, recursive, &dir,
 			     &found) != 0)
 		msg_errx(EXIT_UNKNOWN, "out of memory");
 	/* Nothing to lock is bad input, as for an empty file (unless what
@@ -267,6 +279,11 @@ static void add_one(struct lock_run *run, const char *path)
 		msg_warnx("'%s' holds no non-empty regular file: there is nothing to lock", path);
 		worse(run, EXIT_USAGE);
 	}
+}
+
+static void add_one(struct lock_run *run, const char *path)
+{
+	add_path(run, path, run->a->recursive);
 }
 
 /* --libs: PROG and every library its loader would load. */
@@ -330,6 +347,65 @@ static void add_pid(struct lock_run *run, int pid)
 	paths_free(&gone);
 }
 
+/* One configuration line's target. */
+static void add_conf_entry(struct lock_run *run, const struct conf_entry *e)
+{
+	struct stat st;
+
+	if (e->by_name) {
+		int *pids;
+		size_t n;
+		int rc = sources_pids_named(run->procfd, e->path, &pids, &n);
+
+		if (rc == -ENOMEM)
+			msg_errx(EXIT_UNKNOWN, "out of memory");
+		if (rc == 0 && n == 0 && !e->optional) {
+			msg_warnx("%s:%d: no running process is named '%s'", e->file, e->line,
+				  e->path);
+			worse(run, EXIT_REFUSED);
+			run->problems++;
+		}
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			add_pid(run, pids[i]);
+		if (rc == 0)
+			free(pids);
+		return;
+	}
+	/* ?PATH: a file that is not there is no error. */
+	if (e->optional && lstat(e->path, &st) != 0 && errno == ENOENT)
+		return;
+	if (e->libs)
+		add_libs(run, e->path);
+	else
+		add_path(run, e->path, true);
+}
+
+/* -c: every configuration read first; a bad line locks nothing. */
+static void add_configs(struct lock_run *run)
+{
+	const struct lock_args *a = run->a;
+	struct conf c = { 0 };
+	char err[600];
+
+	for (int i = 0; i < a->nconfigs; i++) {
+		int rc = sources_config(a->configs[i], &c, err, sizeof(err));
+
+		if (rc == -ENOMEM)
+			msg_errx(EXIT_UNKNOWN, "out of memory");
+		if (rc && err[0])
+			msg_errx(EXIT_USAGE, "%s", err);
+		if (rc)
+			msg_errx(rc == -ENOENT || rc == -ENOTDIR ? EXIT_USAGE : EXIT_UNKNOWN,
+				 "cannot read the configuration '%s': %s", a->configs[i],
+				 strerror(-rc));
+	}
+	if (c.n == 0)
+		msg_errx(EXIT_USAGE, "the configuration names nothing to lock");
+	for (size_t i = 0; i < c.n; i++)
+		add_conf_entry(run, &c.v[i]);
+	conf_free(&c);
+}
+
 /* Collects every target; nothing is opened or mapped yet. */
 static void collect(struct lock_run *run)
 {
@@ -350,6 +426,8 @@ static void collect(struct lock_run *run)
 	}
 	for (int i = 0; i < a->npids; i++)
 		add_pid(run, a->pids[i]);
+	if (a->nconfigs)
+		add_configs(run);
 	if (a->files_from) {
 		struct paths list = { 0 };
 		int rc = sources_list(a->files_from, a->nul, &list);

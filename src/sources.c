@@ -3,6 +3,7 @@
 #include "sources.h"
 #include "procfs.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -260,4 +261,209 @@ int sources_pid(int procfd, int pid, struct paths *out, struct paths *gone)
 	}
 	procfs_free_maps(maps, n);
 	return rc;
+}
+
+void conf_free(struct conf *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].path);
+		free(c->v[i].file);
+	}
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+static int conf_add(struct conf *c, const struct conf_entry *e)
+{
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 16;
+		struct conf_entry *nv = realloc(c->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		c->v = nv;
+		c->cap = ncap;
+	}
+	c->v[c->n] = *e;
+	c->v[c->n].path = strdup(e->path);
+	c->v[c->n].file = strdup(e->file);
+	if (!c->v[c->n].path || !c->v[c->n].file) {
+		free(c->v[c->n].path);
+		free(c->v[c->n].file);
+		return -ENOMEM;
+	}
+	c->n++;
+	return 0;
+}
+
+static int conf_file(const char *file, struct conf *c, int depth, char *err, size_t errlen);
+
+/* One line of FILE (number LN), without its new line. */
+static int conf_line(const char *file, int ln, char *l, struct conf *c, int depth,
+		     char *err, size_t errlen)
+{
+	struct conf_entry e = { .file = (char *)file, .line = ln };
+	char *end;
+
+	while (*l == ' ' || *l == '\t')
+		l++;
+	end = l + strlen(l);
+	while (end > l && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = '\0';
+	if (!*l || *l == '#')
+		return 0;
+	if (strncmp(l, "%include", 8) == 0 && (l[8] == ' ' || l[8] == '\t')) {
+		char *inc = l + 9, *dir, *full = NULL;
+		int rc;
+
+		while (*inc == ' ' || *inc == '\t')
+			inc++;
+		if (!*inc) {
+			snprintf(err, errlen, "%s:%d: %%include names no file", file, ln);
+			return -EINVAL;
+		}
+		dir = strdup(file);
+		if (!dir)
+			return -ENOMEM;
+		if (*inc != '/' && asprintf(&full, "%s/%s", strrchr(dir, '/') ?
+					    (*strrchr(dir, '/') = '\0', dir) : ".", inc) < 0)
+			full = NULL;
+		rc = conf_file(*inc == '/' ? inc : full ? full : inc, c, depth + 1, err, errlen);
+		if (rc && rc != -EINVAL && rc != -ELOOP)
+			snprintf(err, errlen, "%s:%d: cannot read '%s': %s", file, ln,
+				 *inc == '/' ? inc : full ? full : inc, strerror(-rc));
+		free(full);
+		free(dir);
+		return rc == -EINVAL || rc == -ELOOP ? rc : rc ? -EINVAL : 0;
+	}
+	if (*l == '%') {
+		snprintf(err, errlen, "%s:%d: unknown directive '%s'", file, ln, l);
+		return -EINVAL;
+	}
+	for (;; l++) {
+		if (*l == '+' && !e.libs)
+			e.libs = true;
+		else if (*l == '?' && !e.optional)
+			e.optional = true;
+		else
+			break;
+	}
+	if (strncmp(l, "pid:", 4) == 0) {
+		l += 4;
+		e.by_name = true;
+		if (!*l || strchr(l, '/')) {
+			snprintf(err, errlen, "%s:%d: pid: needs a command name (as ps shows it)",
+				 file, ln);
+			return -EINVAL;
+		}
+		if (e.libs) {
+			snprintf(err, errlen, "%s:%d: '+' goes with a PATH, not with pid:", file, ln);
+			return -EINVAL;
+		}
+	} else if (*l != '/') {
+		snprintf(err, errlen, "%s:%d: '%s' is not an absolute path", file, ln, l);
+		return -EINVAL;
+	}
+	e.path = l;
+	return conf_add(c, &e);
+}
+
+static int conf_file(const char *file, struct conf *c, int depth, char *err, size_t errlen)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	int ln = 0, rc = 0;
+
+	if (depth > 16) {
+		snprintf(err, errlen, "%s: %%include nested more than 16 deep (a loop?)", file);
+		return -ELOOP;
+	}
+	f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		rc = conf_line(file, ++ln, line, c, depth, err, errlen);
+		if (rc)
+			break;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sources_config(const char *path, struct conf *c, char *err, size_t errlen)
+{
+	struct stat st;
+	struct dirent *d;
+	char **names = NULL;
+	size_t n = 0;
+	DIR *dir;
+	int rc = 0;
+
+	err[0] = '\0';
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return conf_file(path, c, 0, err, errlen);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		size_t l = strlen(d->d_name);
+		char **nn;
+
+		if (l < 6 || d->d_name[0] == '.' || strcmp(d->d_name + l - 5, ".conf") != 0)
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*names));
+		if (!nn || asprintf(&nn[n], "%s/%s", path, d->d_name) < 0) {
+			names = nn ? nn : names;
+			rc = -ENOMEM;
+			break;
+		}
+		names = nn;
+		n++;
+	}
+	closedir(dir);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = conf_file(names[i], c, 0, err, errlen);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int sources_pids_named(int procfd, const char *name, int **out, size_t *nout)
+{
+	int *pids, *v = NULL;
+	size_t n;
+	int rc = procfs_list_pids(procfd, &pids, &n);
+
+	*nout = 0;
+	if (rc)
+		return rc;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v) {
+		free(pids);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct proc_status st;
+
+		/* Kernel threads have no files to lock (no VmSize). */
+		if (procfs_read_status(procfd, pids[i], &st) == 0 && (st.have & PS_VMSIZE) &&
+		    strcmp(st.name, name) == 0)
+			v[(*nout)++] = pids[i];
+	}
+	free(pids);
+	*out = v;
+	return 0;
 }

@@ -38,4 +38,34 @@ int sources_libs(const char *prog, struct paths *out, struct paths *missing);
  * 0, -ESRCH, or -errno (another user's maps without privilege). */
 int sources_pid(int procfd, int pid, struct paths *out, struct paths *gone);
 
+/* One line of a configuration (-c): what to lock, and where it was said. */
+struct conf_entry {
+	char *path;		/* an absolute path, or the NAME of pid:NAME */
+	bool libs;		/* +PATH: with its libraries */
+	bool optional;		/* ?PATH: no error when it is missing */
+	bool by_name;		/* pid:NAME: the files of the processes so named */
+	char *file;		/* the configuration file */
+	int line;
+};
+
+struct conf {
+	struct conf_entry *v;
+	size_t n, cap;
+};
+
+/*
+ * Reads a memlockd-style configuration: FILE, or every *.conf of a
+ * directory in name order.  Lines: "PATH" (a file, or a directory: its
+ * files), "+PATH" (a program and its libraries), "?PATH" (optional; "?+"
+ * and "+?" both), "pid:NAME" (the files of every running process named
+ * NAME), "%include FILE" (relative to the including file's directory),
+ * "#" comments, blank lines.  Returns 0, or -errno; a bad line is
+ * -EINVAL with "FILE:LINE: why" in ERR.
+ */
+int sources_config(const char *path, struct conf *c, char *err, size_t errlen);
+void conf_free(struct conf *c);
+
+/* The pids of the processes whose command name (comm) is NAME. */
+int sources_pids_named(int procfd, const char *name, int **pids, size_t *n);
+
 #endif

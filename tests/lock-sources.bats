@@ -90,7 +90,7 @@ loader_list() {
 
 @test "lock --libs, --pid, --files-from and -0: bad uses exit 2, one line" {
 	run -2 --separate-stderr memlock lock --libs
-	assert_equal "$stderr" "memlock: lock needs a FILE, --pid, --files-from or --anon SIZE; see 'memlock lock --help'"
+	assert_equal "$stderr" "memlock: lock needs a FILE, --pid, --files-from, -c or --anon SIZE; see 'memlock lock --help'"
 	run -2 --separate-stderr memlock lock --libs --pid 1
 	assert_equal "$stderr" "memlock: --libs needs a program: FILE"
 	run -2 --separate-stderr memlock lock -0 /bin/ls
@@ -117,4 +117,58 @@ loader_list() {
 	run -2 --separate-stderr memlock lock -t 0 --libs "$D/evil"
 	assert_equal "$stderr" "memlock: cannot list the libraries of '$D/evil': the loader it names is not one of the system's, and is not run"
 	[ ! -e "$D/ran" ] || fail "the program's own loader was run"
+}
+
+@test "lock -c: every line kind of a memlockd-style configuration, checked in the holder's smaps" {
+	mkdir -p "$D/conf.d" "$D/tree/sub"
+	head -c 8192 /dev/urandom >"$D/data"
+	head -c 4096 /dev/urandom >"$D/tree/sub/x"
+	/usr/bin/python3 -c 'import time; print("ready", flush=True); time.sleep(600)' >"$D/py" &
+	PIDS+=($!)
+	for _ in $(seq 100); do grep -q ready "$D/py" && break; sleep 0.05; done
+	local name
+	name=$(awk '/^Name:/ { print $2 }' "/proc/${PIDS[0]}/status")
+	cat >"$D/conf.d/10-main.conf" <<CONF
+# a comment, then a blank line
+
+$D/data
++/bin/bash
+?$D/not-there
+?+$D/not-there-either
+$D/tree
+%include ../extra.inc
+CONF
+	printf 'pid:%s\n' "$name" >"$D/extra.inc"
+	printf '# ignored: not a .conf\n/bin/rm\n' >"$D/conf.d/README"
+	run -0 memlock lock -d --pidfile "$D/pid" -c "$D/conf.d"
+	PIDS+=("$(cat "$D/pid")")
+	run locked_files "${PIDS[1]}"
+	assert_line "$D/data"
+	assert_line "$D/tree/sub/x"
+	assert_line "$(readlink -f /bin/bash)"
+	assert_line "$(readlink -f "$(ldd /bin/bash | awk '/libc.so/ { print $3 }')")"
+	assert_line "$(readlink -f /usr/bin/python3)"
+	refute_line "$(readlink -f /bin/rm)"
+}
+
+@test "lock -c: a bad line is FILE:LINE and exit 2, and nothing is locked" {
+	head -c 8192 /dev/urandom >"$D/data"
+	printf '%s\nrelative/path\n' "$D/data" >"$D/bad.conf"
+	run -2 --separate-stderr memlock lock -t 0 -c "$D/bad.conf"
+	assert_equal "$stderr" "memlock: $D/bad.conf:2: 'relative/path' is not an absolute path"
+	assert_equal "$output" ""
+	printf '%%frobnicate x\n' >"$D/bad2.conf"
+	run -2 --separate-stderr memlock lock -t 0 -c "$D/bad2.conf"
+	assert_equal "$stderr" "memlock: $D/bad2.conf:1: unknown directive '%frobnicate x'"
+	printf '%%include loop.conf\n' >"$D/loop.conf"
+	run -2 --separate-stderr memlock lock -t 0 -c "$D/loop.conf"
+	assert_regex "$stderr" "^memlock: .*loop.conf: %include nested more than 16 deep \(a loop\?\)$"
+	run -2 --separate-stderr memlock lock -t 0 -c "$D/none.conf"
+	assert_equal "$stderr" "memlock: cannot read the configuration '$D/none.conf': No such file or directory"
+	printf '# nothing\n' >"$D/empty.conf"
+	run -2 --separate-stderr memlock lock -t 0 -c "$D/empty.conf"
+	assert_equal "$stderr" "memlock: the configuration names nothing to lock"
+	printf 'pid:no-such-program-here\n' >"$D/np.conf"
+	run -1 --separate-stderr memlock lock -t 0 -c "$D/np.conf"
+	assert_equal "$stderr" "memlock: $D/np.conf:1: no running process is named 'no-such-program-here'"
 }

@@ -370,7 +370,7 @@ mkfile() {
 
 @test "lock: bad input exits 2 with one line" {
 	run -2 --separate-stderr memlock lock
-	assert_equal "$stderr" "memlock: lock needs a FILE, --pid, --files-from or --anon SIZE; see 'memlock lock --help'"
+	assert_equal "$stderr" "memlock: lock needs a FILE, --pid, --files-from, -c or --anon SIZE; see 'memlock lock --help'"
 	run -2 --separate-stderr memlock lock --anon 0
 	assert_equal "$stderr" "memlock: invalid size '0': nothing to lock"
 	run -2 --separate-stderr memlock lock --anon 1KK

@@ -105,3 +105,16 @@ setup() {
 		[ "$status" -le 3 ] && [ "$status" != 2 ] || fail "doctor --mode $m: exit $status"
 	done
 }
+
+@test "memcheck: lock --libs, --pid, --files-from and -c" {
+	local d=$BATS_TEST_TMPDIR
+	printf '/bin/ls\n/bin/cat\n' >"$d/list"
+	printf '+/bin/ls\n?/none\n%%include more.inc\n' >"$d/c.conf"
+	printf '/bin/cat\n' >"$d/more.inc"
+	run -0 vg lock -t 0 --libs /bin/ls
+	run -0 vg lock -t 0 --pid $$
+	run -0 vg lock -t 0 --files-from "$d/list"
+	run -0 vg lock -t 0 -c "$d/c.conf"
+	printf 'relative\n' >"$d/bad.conf"
+	run -2 vg lock -t 0 -c "$d/bad.conf"
+}
