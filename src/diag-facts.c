@@ -42,9 +42,8 @@ static uint64_t ns_ino(int procfd, int pid, const char *name)
 static int read_shm_of(int procfd, int pid, bool other_ns, char **buf)
 {
 	char path[64], *text = NULL;
-	int fds[2], nsfd, status;
-	size_t len = 0, cap = 0;
-	ssize_t got;
+	int fds[2], nsfd, status, rc;
+	size_t len = 0;
 	pid_t child;
 
 	if (!other_ns)
@@ -80,26 +79,15 @@ static int read_shm_of(int procfd, int pid, bool other_ns, char **buf)
 		close(fds[0]);
 		return -EAGAIN;
 	}
-	do {
-		if (len + 4096 + 1 > cap) {
-			char *nt = realloc(text, cap = cap * 2 + 8192);
-
-			if (!nt)
-				break;
-			text = nt;
-		}
-		got = read(fds[0], text + len, cap - len - 1);
-		if (got > 0)
-			len += (size_t)got;
-	} while (got > 0 || (got < 0 && errno == EINTR));
+	rc = procfs_read_fd(fds[0], &text, &len);
 	close(fds[0]);
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!text || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		free(text);
+	if (rc || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (!rc)
+			free(text);
 		return -EPERM;
 	}
-	text[len] = '\0';
 	*buf = text;
 	return 0;
 }

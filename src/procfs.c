@@ -103,20 +103,13 @@ const char *procfs_fs_name(unsigned long magic)
 	return NULL;
 }
 
-int procfs_read_file(int procfd, const char *path, char **buf, size_t *len)
+int procfs_read_fd(int fd, char **buf, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *b = malloc(cap), *nb;
-	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || !b) {
-		int e = fd < 0 ? errno : ENOMEM;
-
-		free(b);
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
+	if (!b)
+		return -ENOMEM;
 	for (;;) {
 		ssize_t r;
 
@@ -132,7 +125,6 @@ int procfs_read_file(int procfd, const char *path, char **buf, size_t *len)
 		if (r <= 0) {
 			int e = r < 0 ? errno : 0;
 
-			close(fd);
 			if (e) {
 				free(b);
 				return -e;
@@ -145,9 +137,19 @@ int procfs_read_file(int procfd, const char *path, char **buf, size_t *len)
 		}
 		n += (size_t)r;
 	}
-	close(fd);
 	free(b);
 	return -ENOMEM;
+}
+
+int procfs_read_file(int procfd, const char *path, char **buf, size_t *len)
+{
+	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = procfs_read_fd(fd, buf, len);
+	close(fd);
+	return rc;
 }
 
 /* Reads "PID/FILE" below PROCFD; a process that is gone is -ESRCH. */

@@ -153,6 +153,8 @@ int procfs_userns_ino(int procfd, int pid, uint64_t *ino);
 
 /* A whole file below PROCFD, NUL-terminated (malloc'd). */
 int procfs_read_file(int procfd, const char *path, char **buf, size_t *len);
+/* All that FD gives until its end (a pipe, a file), NUL-terminated. */
+int procfs_read_fd(int fd, char **buf, size_t *len);
 
 /* A process's io_uring instances: what the kernel charges to its user. */
 struct uring_use {

@@ -169,9 +169,8 @@ static bool system_loader(const char *interp)
 int sources_libs(const char *prog, struct paths *out, struct paths *missing)
 {
 	char interp[256], *text = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	int fds[2], status, rc;
-	ssize_t got;
 	pid_t child;
 
 	rc = interp_of(prog, interp, sizeof(interp));
@@ -209,20 +208,7 @@ int sources_libs(const char *prog, struct paths *out, struct paths *missing)
 		_exit(127);
 	}
 	close(fds[1]);
-	do {
-		if (len + 4096 + 1 > cap) {
-			char *nt = realloc(text, cap = cap * 2 + 8192);
-
-			if (!nt) {
-				rc = -ENOMEM;
-				break;
-			}
-			text = nt;
-		}
-		got = read(fds[0], text + len, cap - len - 1);
-		if (got > 0)
-			len += (size_t)got;
-	} while (got > 0 || (got < 0 && errno == EINTR));
+	rc = procfs_read_fd(fds[0], &text, &len);
 	close(fds[0]);
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
