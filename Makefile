@@ -35,7 +35,7 @@ CFLAGS += -std=c11 -Wall -Wextra $(WERROR) -D_FORTIFY_SOURCE=2
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags smartcols libcap)
 LDLIBS += $(shell $(PKG_CONFIG) --libs smartcols libcap) -pthread
 
-LIB_SRCS := src/size.c src/msg.c src/output.c src/pagemath.c src/cli.c src/procfs.c src/caps.c src/rlimit.c src/diag-modes.c src/diag-facts.c src/diag-origin.c src/diag-checks.c src/diag-remedy.c src/diag-probe.c src/procscan.c src/watch.c src/filemap.c src/sources.c src/locker.c src/memguard.c src/holder.c src/targets.c
+LIB_SRCS := src/size.c src/msg.c src/output.c src/pagemath.c src/cli.c src/procfs.c src/caps.c src/rlimit.c src/diag-modes.c src/diag-facts.c src/diag-origin.c src/diag-checks.c src/diag-remedy.c src/diag-probe.c src/procscan.c src/watch.c src/filemap.c src/sources.c src/child.c src/locker.c src/memguard.c src/holder.c src/targets.c
 CMD_SRCS := src/cmd-pages.c src/cmd-status.c src/cmd-limit.c src/cmd-doctor.c src/cmd-lock.c \
 	src/cmd-files.c
 SRCS := src/memlock.c $(CMD_SRCS) $(LIB_SRCS)
@@ -44,7 +44,8 @@ HDRS := $(wildcard src/*.h)
 TEST_PROGS := tests/size-test tests/procfs-test tests/diag-test tests/helpers/mlock-probe \
 	tests/helpers/lock-helper tests/helpers/lock-truth
 # doctor's engine without the commands, for tests/diag-test.c.
-DIAG_SRCS := src/size.c src/msg.c src/procfs.c src/caps.c src/rlimit.c src/memguard.c \
+DIAG_SRCS := src/size.c src/msg.c src/procfs.c src/caps.c src/rlimit.c src/memguard.c src/child.c \
+	src/procscan.c \
 	src/diag-modes.c src/diag-facts.c src/diag-origin.c src/diag-checks.c src/diag-remedy.c \
 	src/diag-probe.c
 

@@ -624,10 +624,7 @@ static struct user_row *users_of(int procfd, const struct scan *s, bool have_shm
 		u->procs++;
 		u->vmlck += e->st.vmlck;
 		u->vmpin += e->st.vmpin;
-		/* A ring set up with CAP_IPC_LOCK is charged to nobody
-		 * (io_uring/io_uring.c: ctx->user only without it); a process
-		 * that has the capability now most likely had it then. */
-		if (!((e->st.have & PS_CAPS) && (e->st.cap_eff >> CAP_IPC_LOCK & 1))) {
+		if (!scan_uring_uncharged(e)) {
 			u->uring += e->uring.bufs + (rings_charged() ? e->uring.ring_bytes : 0);
 			u->uring_unread |= e->uring.hidden != 0;
 		}

@@ -177,7 +177,6 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, const
 	if (m->maps && f->have_maps && f->map_count > f->max_map_count) {
 		diag_check(r, name, DIAG_INFO, "not reached: do_mmap() refuses the mapping first, "
 			   "beyond vm.max_map_count");
-		r->now = now;
 		return;
 	}
 	if (!diag_limit_applies(f, r->mode)) {
@@ -206,7 +205,6 @@ static void check_limit(const struct diag_facts *f, struct diag_report *r, const
 	}
 	if (size_add(held, asked, &r->charge) != 0)
 		r->charge = UINT64_MAX;
-	r->now = now;
 	/* "VmLck 3M + 4K = 3M", "8M is over 8M": figures that rounding
 	 * blurs are written in bytes, in this check. */
 	if (blurred(now, r->charge) || blurred(r->charge, soft))

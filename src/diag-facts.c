@@ -5,11 +5,12 @@
  */
 #define _GNU_SOURCE
 #include "diag-internal.h"
+#include "child.h"
+#include "procscan.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
@@ -34,6 +35,31 @@ static uint64_t ns_ino(int procfd, int pid, const char *name)
 	return fstatat(procfd, path, &st, 0) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
+/* In the child: joins the IPC namespace NSFD and writes what its
+ * /proc/sysvipc/shm lists to FD. */
+struct shm_in_ns {
+	int procfd, nsfd;
+};
+
+static int shm_child(void *arg, int fd)
+{
+	const struct shm_in_ns *a = arg;
+	char *b;
+	size_t n;
+
+	if (setns(a->nsfd, CLONE_NEWIPC) != 0 ||
+	    procfs_read_file(a->procfd, "sysvipc/shm", &b, &n) != 0)
+		return 1;
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(fd, b + off, n - off);
+
+		if (w <= 0)
+			return 1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
 /*
  * /proc/sysvipc/shm lists the IPC namespace of whoever opens it
  * (ipc/util.c sysvipc_proc_open()).  For a target in another one, a child
@@ -41,55 +67,24 @@ static uint64_t ns_ino(int procfd, int pid, const char *name)
  */
 static int read_shm_of(int procfd, int pid, bool other_ns, char **buf)
 {
-	char path[64], *text = NULL;
-	int fds[2], nsfd, status, rc;
-	size_t len = 0;
-	pid_t child;
+	struct shm_in_ns a = { .procfd = procfd };
+	char path[64];
+	size_t len;
+	int status, rc;
 
 	if (!other_ns)
 		return procfs_read_file(procfd, "sysvipc/shm", buf, NULL);
 	snprintf(path, sizeof(path), "%d/ns/ipc", pid);
-	nsfd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0)
+	a.nsfd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (a.nsfd < 0)
 		return -errno;
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		close(nsfd);
-		return -errno;
+	rc = child_run(shm_child, &a, buf, &len, &status);
+	close(a.nsfd);
+	if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+		free(*buf);
+		rc = -EPERM;
 	}
-	child = fork();
-	if (child == 0) {
-		char *b;
-		size_t n;
-
-		if (setns(nsfd, CLONE_NEWIPC) != 0 ||
-		    procfs_read_file(procfd, "sysvipc/shm", &b, &n) != 0)
-			_exit(1);
-		for (size_t off = 0; off < n;) {
-			ssize_t w = write(fds[1], b + off, n - off);
-
-			if (w <= 0)
-				_exit(1);
-			off += (size_t)w;
-		}
-		_exit(0);
-	}
-	close(nsfd);
-	close(fds[1]);
-	if (child < 0) {
-		close(fds[0]);
-		return -EAGAIN;
-	}
-	rc = procfs_read_fd(fds[0], &text, &len);
-	close(fds[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (!rc)
-			free(text);
-		return -EPERM;
-	}
-	*buf = text;
-	return 0;
+	return rc;
 }
 
 static bool pid_alive(int procfd, int pid)
@@ -142,41 +137,37 @@ static void shm_facts(int procfd, struct diag_facts *f)
 
 /* Every io_uring instance of every process of F's user, and their perf
  * rings: charged to the user_struct, which no file shows. */
+static unsigned want_user(const struct scan_entry *e, void *arg)
+{
+	const struct diag_facts *f = arg;
+
+	return !e->err && (e->st.have & PS_UID) && e->st.uid == f->uid &&
+	       (e->st.have & PS_VMSIZE) ? SCAN_KEEP | SCAN_URING | SCAN_PERF : 0;
+}
+
 static void uring_facts(int procfd, struct diag_facts *f)
 {
 	struct diag_user *u = &f->user;
-	int *pids;
-	size_t n;
+	struct scan s;
 
-	if (procfs_list_pids(procfd, &pids, &n) != 0)
+	if (procscan(procfd, NULL, 0, want_user, f, &s) != 0)
 		return;
 	u->have_uring = true;
-	for (size_t i = 0; i < n; i++) {
-		struct proc_status st;
-		struct uring_use use;
-		uint64_t perf;
+	for (size_t i = 0; i < s.n; i++) {
+		const struct scan_entry *e = &s.e[i];
 
-		if (procfs_read_status(procfd, pids[i], &st) != 0 || !(st.have & PS_UID) ||
-		    st.uid != f->uid || !(st.have & PS_VMSIZE))
-			continue;
 		u->uring_procs++;
-		if (procfs_read_perf_rings(procfd, pids[i], &perf) == 0)
-			u->perf_locked += perf;
-		if (procfs_read_uring(procfd, pids[i], f->page_size, &use) != 0)
-			continue;	/* gone meanwhile */
-		/* A ring set up with CAP_IPC_LOCK is charged to nobody
-		 * (io_uring_create(): ctx->user only without it); a process
-		 * with the capability now most likely had it then. */
-		if ((st.have & PS_CAPS) && (st.cap_eff >> CAP_IPC_LOCK & 1) && pids[i] != f->pid)
+		u->perf_locked += e->perf_bytes;
+		if (scan_uring_uncharged(e) && e->pid != f->pid)
 			continue;
-		u->uring_rings += use.rings;
-		if (pids[i] == f->pid)
-			u->uring_target_rings += use.rings;
-		u->uring_bufs += use.bufs;
-		u->uring_ring_bytes += use.ring_bytes;
-		u->uring_hidden += use.hidden;
+		u->uring_rings += e->uring.rings;
+		if (e->pid == f->pid)
+			u->uring_target_rings += e->uring.rings;
+		u->uring_bufs += e->uring.bufs;
+		u->uring_ring_bytes += e->uring.ring_bytes;
+		u->uring_hidden += e->uring.hidden;
 	}
-	free(pids);
+	procscan_free(&s);
 }
 
 /* CAP_IPC_LOCK as shmctl_do_lock() asks: ns_capable() in the user
@@ -203,31 +194,6 @@ static bool ipcns_capable(int procfd, const struct diag_facts *f)
 	if (owner >= 0)
 		close(owner);
 	return same;
-}
-
-/* The container F runs in, if any: from its user namespace and its
- * cgroup, which the runtime made.  A marker file such as /.dockerenv is
- * no evidence: it is left in images and VMs that run no runtime at all. */
-static void container_facts(int procfd, struct diag_facts *f)
-{
-	char path[64], *cg = NULL;
-	const char *kind = NULL;
-
-	snprintf(path, sizeof(path), "%d/cgroup", f->pid);
-	procfs_read_file(procfd, path, &cg, NULL);
-	/* A user namespace comes first: there CAP_IPC_LOCK does not count,
-	 * whoever made the namespace. */
-	if (f->caps.userns)
-		kind = "user namespace";
-	else if (cg && strstr(cg, "kubepods"))
-		kind = "kubernetes";
-	else if (cg && strstr(cg, "libpod"))
-		kind = "podman";
-	else if (cg && (strstr(cg, "/docker") || strstr(cg, "docker-")))
-		kind = "docker";
-	if (kind)
-		snprintf(f->container, sizeof(f->container), "%s", kind);
-	free(cg);
 }
 
 /* vm.hugetlb_shm_group, and whether F is in it (fs/hugetlbfs/inode.c
@@ -324,10 +290,6 @@ int diag_gather_at(const struct diag_roots *roots, int pid, struct diag_facts *f
 	}
 	if (rc)
 		return rc;
-	/* A wrapper between the shell and memlock (prlimit) may have set
-	 * memlock's limit: then raising the shell's changes nothing. */
-	if (f->self && getppid() > 0)
-		f->have_shell_lim = rlimit_get(procfd, getppid(), &f->shell_lim) == 0;
 	if (!roots->fixture)
 		f->have_caps = (f->self ? caps_self(procfd, &f->caps)
 				: caps_of_pid(procfd, f->pid, &f->caps)) == 0;
@@ -345,7 +307,6 @@ int diag_gather_at(const struct diag_roots *roots, int pid, struct diag_facts *f
 			 f->pid, &f->mem);
 	kernel_facts(procfd, f);
 	hugetlb_facts(procfd, f);
-	container_facts(procfd, f);
 	diag_provenance(roots, f->pid, f);
 	return 0;
 }

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "diag-internal.h"
+#include "child.h"
 #include "size.h"
 #include "syscalls.h"
 
@@ -291,19 +292,35 @@ static bool same_ns(int pid, const char *name)
 	       strcmp(la, lb) == 0;
 }
 
+/* The probe's child: becomes like the target, tries, and writes the
+ * answer (an int) to FD. */
+struct probe_args {
+	const struct diag_facts *f;
+	enum diag_mode mode;
+	uint64_t size;
+	unsigned context;
+};
+
+static int probe_run(void *arg, int fd)
+{
+	const struct probe_args *a = arg;
+	int code = probe_child(a->f, a->mode, a->size, a->context);
+
+	return write(fd, &code, sizeof(code)) == sizeof(code) ? 0 : 1;
+}
+
 int diag_probe(const struct diag_facts *f, enum diag_mode mode, uint64_t size,
 	       struct diag_probe_result *res)
 {
-	char *why = res->why;
-	size_t whylen = sizeof(res->why);
+	char *why = res->why, *answer;
+	size_t whylen = sizeof(res->why), len;
 	const struct diag_mode_info *m = &diag_modes[mode];
+	struct probe_args pr;
 	struct cap_state me;
 	struct rlimit rl;
-	int fds[2], code = 0, status = 0;
+	int code = 0, status = 0, rc;
 	unsigned context = 0;
 	bool root = geteuid() == 0;
-	ssize_t got;
-	pid_t child;
 
 	res->where[0] = '\0';
 	getrlimit(RLIMIT_MEMLOCK, &rl);
@@ -352,32 +369,20 @@ int diag_probe(const struct diag_facts *f, enum diag_mode mode, uint64_t size,
 	snprintf(res->where, sizeof(res->where), "its soft limit and capabilities%s%s%s",
 		 context & 1 ? ", its memory cgroup" : "", context & 2 ? ", its IPC namespace" : "",
 		 context & 4 || (m->per_user && f->uid == getuid()) ? ", its user" : "");
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return -errno;
-	child = fork();
-	if (child < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -errno;
-	}
-	if (child == 0) {
-		code = probe_child(f, mode, size, context);
-		if (write(fds[1], &code, sizeof(code)) != sizeof(code))
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
+	pr = (struct probe_args){ .f = f, .mode = mode, .size = size, .context = context };
+	rc = child_run(probe_run, &pr, &answer, &len, &status);
+	if (rc)
+		return rc;
+	if (len == sizeof(code))
+		memcpy(&code, answer, sizeof(code));
+	free(answer);
 	res->err = res->signo = 0;
-	got = read(fds[0], &code, sizeof(code));
-	close(fds[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
 	/* No answer: the wait status says what happened to it. */
-	if (got != (ssize_t)sizeof(code) && WIFSIGNALED(status)) {
+	if (len != sizeof(code) && WIFSIGNALED(status)) {
 		res->signo = WTERMSIG(status);
 		return 0;
 	}
-	if (got != (ssize_t)sizeof(code)) {
+	if (len != sizeof(code)) {
 		snprintf(why, whylen, "the probe exited with status %d without an answer",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -EIO;

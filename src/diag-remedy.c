@@ -149,9 +149,10 @@ static void remedy_changed_at(const struct diag_facts *f, struct diag_report *r,
 	const struct diag_provenance *p = &f->prov;
 	const struct diag_link *c = &p->link[p->set_at], *up = &p->link[p->set_at + 1];
 	bool wrapped_self = f->self && p->set_at == 0;
-	/* Where memlock was started: a wrapper run from there gets no more
-	 * than its hard limit. */
-	struct diag_link shell = { .lim = f->shell_lim };
+	/* Where memlock was started (its parent, in the chain): a wrapper
+	 * run from there gets no more than its hard limit. */
+	const struct diag_link *shell = f->self && p->n > 1 && p->link[1].have_lim ?
+					&p->link[1] : NULL;
 
 	if (p->origin == ORIGIN_SHELL && c->lim.hard != SIZE_UNLIMITED && c->lim.hard < kb * 1024)
 		diag_remedy(r, "the limit was set in the shell pid %d (%s), hard %s: a `ulimit -l` "
@@ -183,8 +184,7 @@ static void remedy_changed_at(const struct diag_facts *f, struct diag_report *r,
 			    "%s, hard %s), or with 'memlock limit --set %s -- PROGRAM'%s", c->pid,
 			    c->name, up->pid, up->name, diag_sz(up->lim.soft),
 			    diag_sz(up->lim.hard), diag_kb_text(kb),
-			    above_hard(f->self && f->have_shell_lim &&
-				       f->shell_lim.hard < up->lim.hard ? &shell : up, kb));
+			    above_hard(shell && shell->lim.hard < up->lim.hard ? shell : up, kb));
 }
 
 /* The lasting fix, where the limit was set. */

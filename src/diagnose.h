@@ -131,8 +131,6 @@ struct diag_facts {
 	uint32_t uid;
 	uint64_t page_size;
 	struct memlock_limit lim;
-	struct memlock_limit shell_lim;	/* self: the limit of the shell that ran memlock */
-	bool have_shell_lim;
 	struct proc_status st;
 	struct cap_state caps;
 	bool have_caps;
@@ -153,7 +151,6 @@ struct diag_facts {
 	bool in_hugetlb_group;		/* its gid or a supplementary group is it */
 	uint64_t overcommit;		/* vm.overcommit_memory */
 	bool have_overcommit;
-	char container[32];		/* "user namespace", kubernetes, podman, docker, or "" */
 	struct diag_provenance prov;
 };
 
@@ -170,7 +167,6 @@ struct diag_report {
 	enum diag_mode mode;
 	bool has_size;
 	uint64_t size, charge;		/* bytes asked, bytes the limit check counts */
-	uint64_t now;			/* what the check counted before the request */
 	int err;			/* predicted: 0 or -EPERM, -ENOMEM, -EAGAIN */
 	bool limit_failed;		/* the err comes from RLIMIT_MEMLOCK */
 	const char *failed;		/* the first check that failed, or NULL */

@@ -3,6 +3,7 @@
 #include "procscan.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -37,6 +38,8 @@ static void more(int procfd, unsigned want, struct scan_entry *e)
 		e->maps_err = procfs_read_smaps(procfd, e->pid, &e->maps, &e->nmaps);
 	if (want & SCAN_URING)
 		procfs_read_uring(procfd, e->pid, (uint64_t)sysconf(_SC_PAGESIZE), &e->uring);
+	if (want & SCAN_PERF)
+		procfs_read_perf_rings(procfd, e->pid, &e->perf_bytes);
 }
 
 /*
@@ -165,4 +168,9 @@ void procscan_free(struct scan *s)
 			procfs_free_maps(s->e[i].maps, s->e[i].nmaps);
 	free(s->e);
 	memset(s, 0, sizeof(*s));
+}
+
+bool scan_uring_uncharged(const struct scan_entry *e)
+{
+	return (e->st.have & PS_CAPS) && (e->st.cap_eff >> CAP_IPC_LOCK & 1);
 }

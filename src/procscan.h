@@ -1,6 +1,7 @@
 /*
  * One pass over the processes, shared by status, status --users,
- * --interval, --prometheus and files: each process's status read once, and
+ * --interval, --prometheus, files, doctor's per-user counters and lock's
+ * pid:NAME: each process's status read once, and
  * its limits, smaps or io_uring descriptors only when the caller asks for
  * them, for the processes it keeps.
  */
@@ -19,6 +20,7 @@ enum {
 	SCAN_LIMITS = 1 << 0,	/* RLIMIT_MEMLOCK, from /proc/PID/limits */
 	SCAN_SMAPS = 1 << 1,	/* the mappings, from /proc/PID/smaps */
 	SCAN_URING = 1 << 2,	/* io_uring instances, from fd/ and fdinfo/ */
+	SCAN_PERF = 1 << 4,	/* bytes of perf event rings mapped, from maps */
 	SCAN_KEEP = 1 << 3,	/* keep the entry (with nothing more, status only) */
 };
 
@@ -32,6 +34,7 @@ struct scan_entry {
 	size_t nmaps;
 	int maps_err;			/* 0, or why smaps could not be read */
 	struct uring_use uring;		/* SCAN_URING */
+	uint64_t perf_bytes;		/* SCAN_PERF */
 };
 
 struct scan {
@@ -53,5 +56,10 @@ int procscan(int procfd, const int *pids, size_t npids,
 	     struct scan *s);
 
 void procscan_free(struct scan *s);
+
+/* Whether E's io_uring memory is charged to nobody: a ring set up with
+ * CAP_IPC_LOCK is not (io_uring/io_uring.c io_uring_create(): ctx->user
+ * only without it), and a process that has it now most likely had it then. */
+bool scan_uring_uncharged(const struct scan_entry *e);
 
 #endif

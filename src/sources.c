@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "sources.h"
 #include "procfs.h"
+#include "child.h"
+#include "procscan.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -166,12 +168,33 @@ static bool system_loader(const char *interp)
 	return ok;
 }
 
+/* In the child: the loader traces PROG's loads into FD, as ldd has it do
+ * (it stops before the program's code); a library it cannot find is
+ * "not found". */
+struct trace {
+	char *interp;
+	const char *prog;
+};
+
+static int trace_child(void *arg, int fd)
+{
+	const struct trace *t = arg;
+	char *const argv[] = { t->interp, (char *)t->prog, NULL };
+	char *const envp[] = { (char *)"LD_TRACE_LOADED_OBJECTS=1", (char *)"LC_ALL=C", NULL };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (dup2(fd, 1) < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 2) < 0)
+		return 127;
+	execve(t->interp, argv, envp);
+	return 127;
+}
+
 int sources_libs(const char *prog, struct paths *out, struct paths *missing)
 {
 	char interp[256], *text = NULL;
+	struct trace t = { .interp = interp, .prog = prog };
 	size_t len = 0;
-	int fds[2], status, rc;
-	pid_t child;
+	int status, rc;
 
 	rc = interp_of(prog, interp, sizeof(interp));
 	if (rc == -ENOEXEC) {
@@ -180,43 +203,18 @@ int sources_libs(const char *prog, struct paths *out, struct paths *missing)
 		/* A static program, or a script: itself alone, if a file. */
 		if (stat(prog, &st) != 0)
 			return -errno;
-		return paths_add(out, prog, strlen(prog)) ?: -ENOEXEC;
+		rc = paths_add(out, prog, strlen(prog));
+		return rc ? rc : -ENOEXEC;
 	}
 	if (rc)
 		return rc;
 	if (!system_loader(interp))
 		return -EPERM;
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return -errno;
-	child = fork();
-	if (child < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -errno;
-	}
-	if (child == 0) {
-		/* As ldd: the loader traces what it loads and stops before the
-		 * program's code; a library it cannot find is "not found". */
-		char *const argv[] = { interp, (char *)prog, NULL };
-		char *const envp[] = { (char *)"LD_TRACE_LOADED_OBJECTS=1", (char *)"LC_ALL=C",
-				       NULL };
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (dup2(fds[1], 1) < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 2) < 0)
-			_exit(127);
-		execve(interp, argv, envp);
-		_exit(127);
-	}
-	close(fds[1]);
-	rc = procfs_read_fd(fds[0], &text, &len);
-	close(fds[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
+	rc = child_run(trace_child, &t, &text, &len, &status);
 	/* No list: the loader could not make sense of it. */
 	if (!rc && (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && len == 0)))
 		rc = -ELIBBAD;
 	if (!rc) {
-		text[len] = '\0';
 		rc = paths_add(out, prog, strlen(prog));
 		if (!rc)
 			rc = parse_list(text, out, missing);
@@ -427,29 +425,28 @@ int sources_config(const char *path, struct conf *c, char *err, size_t errlen)
 	return rc;
 }
 
+/* Kernel threads have no files to lock (no VmSize). */
+static unsigned want_named(const struct scan_entry *e, void *name)
+{
+	return !e->err && (e->st.have & PS_VMSIZE) && strcmp(e->st.name, name) == 0 ?
+	       SCAN_KEEP : 0;
+}
+
 int sources_pids_named(int procfd, const char *name, int **out, size_t *nout)
 {
-	int *pids, *v = NULL;
-	size_t n;
-	int rc = procfs_list_pids(procfd, &pids, &n);
+	struct scan s;
+	int rc = procscan(procfd, NULL, 0, want_named, (void *)name, &s);
 
 	*nout = 0;
 	if (rc)
 		return rc;
-	v = calloc(n ? n : 1, sizeof(*v));
-	if (!v) {
-		free(pids);
+	*out = calloc(s.n ? s.n : 1, sizeof(**out));
+	if (!*out) {
+		procscan_free(&s);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct proc_status st;
-
-		/* Kernel threads have no files to lock (no VmSize). */
-		if (procfs_read_status(procfd, pids[i], &st) == 0 && (st.have & PS_VMSIZE) &&
-		    strcmp(st.name, name) == 0)
-			v[(*nout)++] = pids[i];
-	}
-	free(pids);
-	*out = v;
+	for (size_t i = 0; i < s.n; i++)
+		(*out)[(*nout)++] = s.e[i].pid;
+	procscan_free(&s);
 	return 0;
 }
