@@ -45,7 +45,7 @@ TEST_PROGS := tests/size-test tests/procfs-test tests/diag-test tests/helpers/ml
 	tests/helpers/lock-helper tests/helpers/lock-truth
 # doctor's engine without the commands, for tests/diag-test.c.
 DIAG_SRCS := src/size.c src/msg.c src/procfs.c src/caps.c src/rlimit.c src/memguard.c src/child.c \
-	src/procscan.c \
+	src/procscan.c src/sources.c \
 	src/diag-modes.c src/diag-facts.c src/diag-origin.c src/diag-checks.c src/diag-remedy.c \
 	src/diag-probe.c
 

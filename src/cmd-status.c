@@ -876,9 +876,6 @@ static void prometheus(FILE *f, const struct status_args *a, const struct sample
 	fprintf(f, "memlock_processes_unreadable %llu\n", (unsigned long long)sm->t.unreadable);
 }
 
-/* prometheus_file(): FILE is there and is no regular file (not an errno). */
-#define EFTYPE_NOT_REGULAR 100000
-
 /* FILE written whole or not at all: a temporary file beside it, renamed
  * over it (what node_exporter's textfile collector asks for). */
 static int prometheus_file(const char *file, const struct status_args *a,
@@ -886,14 +883,7 @@ static int prometheus_file(const char *file, const struct status_args *a,
 {
 	char *tmp = NULL;
 	FILE *f = NULL;
-	struct stat st;
 	int fd, rc = 0;
-
-	/* Renamed over: only a regular file may be replaced so, never a
-	 * device, a FIFO or a symbolic link (the link, not its target, would
-	 * be replaced).  Checked again each time (--interval). */
-	if (lstat(file, &st) == 0 && !S_ISREG(st.st_mode))
-		return -EFTYPE_NOT_REGULAR;
 
 	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
 		return -ENOMEM;
@@ -1132,8 +1122,12 @@ int cmd_status(int argc, char **argv)
 			}
 		}
 		if (a.prometheus && a.prom_file) {
-			rc = prometheus_file(a.prom_file, &a, &cur);
-			if (rc == -EFTYPE_NOT_REGULAR) {
+			struct stat st;
+
+			/* Renamed over: only a regular file may be replaced so,
+			 * never a device, a FIFO or a symbolic link (the link,
+			 * not its target, would be).  Each time (--interval). */
+			if (lstat(a.prom_file, &st) == 0 && !S_ISREG(st.st_mode)) {
 				msg_warnx("refusing to write '%s': it is not a regular file, and "
 					  "--prometheus replaces FILE by renaming a new file over it",
 					  a.prom_file);
@@ -1142,6 +1136,7 @@ int cmd_status(int argc, char **argv)
 				free(pids);
 				return EXIT_USAGE;
 			}
+			rc = prometheus_file(a.prom_file, &a, &cur);
 			if (rc) {
 				msg_warnx("cannot write '%s': %s", a.prom_file, strerror(-rc));
 				sample_free(&cur);

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "diag-internal.h"
 #include "size.h"
+#include "sources.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -140,52 +141,10 @@ static const char *cgroup_runtime(const char *cg)
 	return NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* By file name alone, as systemd orders drop-ins across directories. */
 static int cmp_base(const void *a, const void *b)
 {
 	return strcmp(strrchr(*(char *const *)a, '/'), strrchr(*(char *const *)b, '/'));
-}
-
-/* The *.conf files of DIR, sorted as systemd and pam_limits read them. */
-static int conf_files(const char *dir, char ***out, size_t *n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char **v = NULL;
-
-	*n = 0;
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		char **nv;
-
-		if (l < 6 || strcmp(e->d_name + l - 5, ".conf") != 0 || e->d_name[0] == '.')
-			continue;
-		nv = realloc(v, (*n + 1) * sizeof(*v));
-		if (!nv)
-			break;
-		v = nv;
-		if (asprintf(&v[*n], "%s/%s", dir, e->d_name) >= 0)
-			(*n)++;
-	}
-	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_str);
-	*out = v;
-	return 0;
-}
-
-static void free_strs(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* The last KEY=value line of FILE (systemd syntax) into P->config. */
@@ -259,7 +218,7 @@ static void systemd_config(const struct diag_roots *roots, bool user,
 
 		snprintf(base, sizeof(base), dirs[i], prefix, kind);
 		snprintf(dir, sizeof(dir), "%s/%s.d", base, p->unit);
-		if (conf_files(dir, &files, &n) != 0)
+		if (sources_conf_files(dir, &files, &n) != 0)
 			continue;
 		for (size_t k = 0; k < n; k++) {
 			bool hidden = false;
@@ -273,13 +232,13 @@ static void systemd_config(const struct diag_roots *roots, bool user,
 			all[nall++] = files[k];
 			files[k] = NULL;
 		}
-		free_strs(files, n);
+		sources_strs_free(files, n);
 	}
 	if (nall)
 		qsort(all, nall, sizeof(*all), cmp_base);
 	for (size_t k = 0; k < nall; k++)
 		found |= systemd_key(all[k], "LimitMEMLOCK", p, value, sizeof(value));
-	free_strs(all, nall);
+	sources_strs_free(all, nall);
 	if (found) {
 		evidence(p, "%s:%d sets LimitMEMLOCK=%s", p->config, p->config_line, value);
 		return;
@@ -287,11 +246,11 @@ static void systemd_config(const struct diag_roots *roots, bool user,
 	snprintf(dir, sizeof(dir), "%s/systemd/%s.conf", roots->etc, kind);
 	found = systemd_key(dir, "DefaultLimitMEMLOCK", p, value, sizeof(value));
 	snprintf(dir, sizeof(dir), "%s/systemd/%s.conf.d", roots->etc, kind);
-	if (conf_files(dir, &files, &n) == 0) {
+	if (sources_conf_files(dir, &files, &n) == 0) {
 		for (size_t k = 0; k < n; k++)
 			found |= systemd_key(files[k], "DefaultLimitMEMLOCK", p, value,
 					     sizeof(value));
-		free_strs(files, n);
+		sources_strs_free(files, n);
 	}
 	if (found)
 		evidence(p, "no LimitMEMLOCK= for %s; %s:%d sets DefaultLimitMEMLOCK=%s",
@@ -345,7 +304,7 @@ static void limits_config(const struct diag_roots *roots, uint32_t uid,
 	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) < 0)
 		ngroups = 0;
 	snprintf(path, sizeof(path), "%s/security/limits.d", roots->etc);
-	conf_files(path, &files, &n);
+	sources_conf_files(path, &files, &n);
 	for (size_t k = 0; k <= n; k++) {
 		char file[400], line[512];
 		FILE *fp;
@@ -376,7 +335,7 @@ static void limits_config(const struct diag_roots *roots, uint32_t uid,
 		}
 		fclose(fp);
 	}
-	free_strs(files, n);
+	sources_strs_free(files, n);
 	if (best)
 		evidence(p, "%s:%d '%s' matches user %s", p->config, p->config_line, text,
 			 pw->pw_name);

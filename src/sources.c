@@ -377,51 +377,64 @@ static int conf_file(const char *file, struct conf *c, int depth, char *err, siz
 	return rc;
 }
 
-static int cmp_names(const void *a, const void *b)
+static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sources_conf_files(const char *dir, char ***out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+
+	*n = 0;
+	*out = NULL;
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char **nv;
+
+		if (l < 6 || strcmp(e->d_name + l - 5, ".conf") != 0 || e->d_name[0] == '.')
+			continue;
+		nv = realloc(v, (*n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		if (asprintf(&v[*n], "%s/%s", dir, e->d_name) >= 0)
+			(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_str);
+	*out = v;
+	return 0;
+}
+
+void sources_strs_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 int sources_config(const char *path, struct conf *c, char *err, size_t errlen)
 {
 	struct stat st;
-	struct dirent *d;
-	char **names = NULL;
-	size_t n = 0;
-	DIR *dir;
-	int rc = 0;
+	char **names;
+	size_t n;
+	int rc;
 
 	err[0] = '\0';
 	if (stat(path, &st) != 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return conf_file(path, c, 0, err, errlen);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while ((d = readdir(dir))) {
-		size_t l = strlen(d->d_name);
-		char **nn;
-
-		if (l < 6 || d->d_name[0] == '.' || strcmp(d->d_name + l - 5, ".conf") != 0)
-			continue;
-		nn = realloc(names, (n + 1) * sizeof(*names));
-		if (!nn || asprintf(&nn[n], "%s/%s", path, d->d_name) < 0) {
-			names = nn ? nn : names;
-			rc = -ENOMEM;
-			break;
-		}
-		names = nn;
-		n++;
-	}
-	closedir(dir);
-	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_names);
+	rc = sources_conf_files(path, &names, &n);
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = conf_file(names[i], c, 0, err, errlen);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	sources_strs_free(names, n);
 	return rc;
 }
 

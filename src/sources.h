@@ -65,6 +65,11 @@ struct conf {
 int sources_config(const char *path, struct conf *c, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
+/* The *.conf files of DIR, sorted by name, as systemd, pam_limits and
+ * memlockd read them (malloc'd; free with sources_strs_free()). */
+int sources_conf_files(const char *dir, char ***out, size_t *n);
+void sources_strs_free(char **v, size_t n);
+
 /* The pids of the processes whose command name (comm) is NAME. */
 int sources_pids_named(int procfd, const char *name, int **pids, size_t *n);
 
