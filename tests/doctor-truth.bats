@@ -43,9 +43,9 @@ teardown() {
 	if [ -n "${PIDDIR:-}" ]; then
 		rm -rf "$PIDDIR"
 	fi
-	# io_uring charges of this user are released up to ~0.1 s after exit.
+	# io_uring charges of this user are released a moment after exit.
 	if [ -n "${URING_USED:-}" ]; then
-		sleep 0.3
+		settle_uring
 	fi
 }
 
@@ -77,7 +77,7 @@ tru() {
 	[ "$TRUTH" = ok ] && TRUTH=0
 	[ -n "$TRUTH" ] || TRUTH=KILLED
 	echo "truth ${ARGS[*]} (behind ${PRE[*]}): $TRUTH_LINE"
-	case " ${ARGS[*]} " in *" io_uring "*) URING_USED=1; sleep 0.3 ;; esac
+	case " ${ARGS[*]} " in *" io_uring "*) URING_USED=1; settle_uring ;; esac
 }
 
 # agree EXPECTED: doctor's errno is the kernel's, which is EXPECTED (what

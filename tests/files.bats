@@ -246,10 +246,12 @@ $D/tree/sub/b 8192"
 	mkfile "$D/f" 65536
 	run -0 bash -c "'$MEMLOCK' files --interval 100ms --count 3 -J '$D/f' | while IFS= read -r l; do jq -c '[(.time|test(\"Z$\")), (.files|length)]' <<<\"\$l\" || exit 1; done"
 	assert_output $'[true,1]\n[true,1]\n[true,1]'
-	"$MEMLOCK" files --interval 400ms --count 3 "$D/f" >"$D/watch" &
+	"$MEMLOCK" files --interval 200ms "$D/f" >"$D/watch" &
 	local w=$!
-	sleep 0.5
+	wait_line "$D/watch" "^FILE " || fail "no first sample"
 	start_lock :: "$D/f"
+	wait_line "$D/watch" "LOCKED 64K, was 0B" || fail "no change seen"
+	kill -TERM "$w"
 	wait "$w"
 	run cat "$D/watch"
 	assert_line --index 1 --regexp "^FILE +SIZE +LOCKED"

@@ -44,7 +44,7 @@ loader_list() {
 	lib=$(readlink -f /lib/x86_64-linux-gnu/libcap.so.2 2>/dev/null) || skip "no libcap.so.2"
 	/usr/bin/python3 -c 'import ctypes, sys, time; ctypes.CDLL("libcap.so.2"); print("ready", flush=True); time.sleep(600)' >"$D/py" &
 	PIDS+=($!)
-	for _ in $(seq 100); do grep -q ready "$D/py" && break; sleep 0.05; done
+	wait_line "$D/py" "^ready" || fail "python did not start"
 	run -0 memlock lock -d --pidfile "$D/pid" --pid "${PIDS[0]}"
 	PIDS+=("$(cat "$D/pid")")
 	run locked_files "${PIDS[1]}"
@@ -125,7 +125,7 @@ loader_list() {
 	head -c 4096 /dev/urandom >"$D/tree/sub/x"
 	/usr/bin/python3 -c 'import time; print("ready", flush=True); time.sleep(600)' >"$D/py" &
 	PIDS+=($!)
-	for _ in $(seq 100); do grep -q ready "$D/py" && break; sleep 0.05; done
+	wait_line "$D/py" "^ready" || fail "python did not start"
 	local name
 	name=$(awk '/^Name:/ { print $2 }' "/proc/${PIDS[0]}/status")
 	cat >"$D/conf.d/10-main.conf" <<CONF

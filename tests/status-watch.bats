@@ -18,7 +18,7 @@ teardown() {
 	fi
 	[ -z "${SHMID:-}" ] || ipcrm -m "$SHMID" 2>/dev/null || true
 	# io_uring charges of a user are released a moment after its exit.
-	[ -z "$URING" ] || sleep 0.3
+	[ -z "$URING" ] || settle_uring
 }
 
 # The Prometheus text on stdin, parsed by prometheus_client: one line
@@ -62,7 +62,7 @@ uring_user_bytes() {
 	out=$(mktemp "$D/truth.XXXXXX")
 	"${NOBODY[@]}" "$TOP/tests/helpers/lock-truth" --hold 30 io_uring 262144 >"$out" &
 	HOLDER=$!
-	for _ in $(seq 100); do grep -q result= "$out" && break; sleep 0.05; done
+	wait_line "$out" "^result=" || fail "lock-truth said nothing"
 	assert_equal "$(cut -d' ' -f1 "$out")" "result=ok"
 	pid=$HOLDER
 	run -0 memlock status -u -J
@@ -122,10 +122,14 @@ uring_user_bytes() {
 }
 
 @test "status --interval in text: the first sample whole, then what changed" {
-	"$MEMLOCK" status --interval 400ms --count 4 >"$D/watch" &
+	"$MEMLOCK" status --interval 200ms >"$D/watch" &
 	local w=$!
-	sleep 0.5
+	# The first sample whole (its summary), then the helper; until its
+	# line comes.
+	wait_line "$D/watch" "^VmLck total" || fail "no first sample"
 	start_helper "${NOBODY[@]}" "$(helper)" --onfault 2097152
+	wait_line "$D/watch" "pid $HELPER_PID \(lock-helper\): new" || fail "no change seen"
+	kill -TERM "$w"
 	wait "$w"
 	run cat "$D/watch"
 	assert_line --index 1 --regexp "^ *PID USER"
@@ -136,7 +140,7 @@ uring_user_bytes() {
 @test "status --interval: SIGTERM ends it after the sample in hand, exit 0" {
 	"$MEMLOCK" status --interval 100ms -J >"$D/watch" &
 	local w=$!
-	sleep 0.5
+	wait_lines "$D/watch" 2 || fail "fewer than two samples"
 	kill -TERM "$w"
 	local rc=0
 	wait "$w" || rc=$?
@@ -218,19 +222,20 @@ uring_user_bytes() {
 	out=$(mktemp "$D/truth.XXXXXX")
 	"$TOP/tests/helpers/lock-truth" --hold 30 io_uring 1048576 >"$out" &
 	HOLDER=$!
-	for _ in $(seq 100); do grep -q result= "$out" && break; sleep 0.05; done
+	wait_line "$out" "^result=" || fail "lock-truth said nothing"
 	run -0 memlock status -u -J
 	run jq -r '.users[] | select(.uid == 0) | .io_uring' <<<"$output"
 	assert_output 0
 }
 
 @test "status -u --interval in text: each figure its own, and a user gone is said" {
-	"$MEMLOCK" status -u -b --interval 500ms --count 4 >"$D/watch" &
+	"$MEMLOCK" status -u -b --interval 200ms >"$D/watch" &
 	local w=$!
-	sleep 0.3
+	wait_line "$D/watch" "^USER " || fail "no first sample"
 	start_helper "${NOBODY[@]}" "$(helper)" --onfault 16384
-	sleep 0.6
+	wait_line "$D/watch" "user nobody: " || fail "no change of nobody seen"
 	stop_helpers
+	kill -TERM "$w"
 	wait "$w"
 	run cat "$D/watch"
 	assert_output --regexp "user nobody: (new, )?VmLck [0-9]+(, was [0-9]+)?; VmPin [0-9]+; SHM [0-9-]+; io_uring [0-9-]+"

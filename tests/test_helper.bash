@@ -194,3 +194,32 @@ make_memory_cgroup() {
 			skip "the memory controller is not delegated to this v2 cgroup"
 	fi
 }
+
+# Waits until FILE has a line matching the extended regular expression
+# RE (a sample written by --interval, a helper's report); false after 10 s.
+wait_line() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# Waits until FILE has at least N lines; false after 10 s.
+wait_lines() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		(($(wc -l <"$1" 2>/dev/null || echo 0) >= $2)) && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# After a process of the test's user that had io_uring instances is gone:
+# the kernel gives their charge back in deferred work (io_uring/io_uring.c
+# io_ring_exit_work()), later, and no file shows that charge, so there is
+# no state to wait for; a pause well past the ~15 ms it was measured to take.
+settle_uring() {
+	sleep 0.3
+}
