@@ -4,6 +4,9 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 # Examples, not enabled: the textfile-collector service and timer.
 EXAMPLEDIR ?= $(PREFIX)/share/doc/memlock/examples
+# memlock-hold.service: where systemd looks for PREFIX's units
+# (/usr/local/lib/systemd/system is in its search path; systemd.unit(5)).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 PKG_CONFIG ?= pkg-config
 
 # The completions go where each shell looks, PREFIX=/usr/local included.
@@ -35,7 +38,7 @@ CFLAGS += -std=c11 -Wall -Wextra $(WERROR) -D_FORTIFY_SOURCE=2
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags smartcols libcap)
 LDLIBS += $(shell $(PKG_CONFIG) --libs smartcols libcap) -pthread
 
-LIB_SRCS := src/size.c src/msg.c src/output.c src/pagemath.c src/cli.c src/procfs.c src/caps.c src/rlimit.c src/diag-modes.c src/diag-facts.c src/diag-origin.c src/diag-checks.c src/diag-remedy.c src/diag-probe.c src/procscan.c src/watch.c src/filemap.c src/sources.c src/child.c src/locker.c src/memguard.c src/holder.c src/targets.c
+LIB_SRCS := src/size.c src/msg.c src/output.c src/pagemath.c src/cli.c src/procfs.c src/caps.c src/rlimit.c src/diag-modes.c src/diag-facts.c src/diag-origin.c src/diag-checks.c src/diag-remedy.c src/diag-probe.c src/procscan.c src/watch.c src/filemap.c src/sources.c src/child.c src/locker.c src/memguard.c src/holder.c src/targets.c src/collect.c src/fswatch.c src/sdnotify.c
 CMD_SRCS := src/cmd-pages.c src/cmd-status.c src/cmd-limit.c src/cmd-doctor.c src/cmd-lock.c \
 	src/cmd-files.c
 SRCS := src/memlock.c $(CMD_SRCS) $(LIB_SRCS)
@@ -102,13 +105,20 @@ install: memlock
 	install -D -m 0644 completions/memlock.fish $(DESTDIR)$(FISHCOMPDIR)/memlock.fish
 	install -D -m 0644 systemd/memlock-textfile.service $(DESTDIR)$(EXAMPLEDIR)/memlock-textfile.service
 	install -D -m 0644 systemd/memlock-textfile.timer $(DESTDIR)$(EXAMPLEDIR)/memlock-textfile.timer
+	install -D -m 0644 systemd/memlock.d/login.conf $(DESTDIR)$(EXAMPLEDIR)/memlock.d/login.conf
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/bin/memlock|$(BINDIR)/memlock|' systemd/memlock-hold.service \
+		>$(DESTDIR)$(UNITDIR)/memlock-hold.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/memlock-hold.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/memlock $(DESTDIR)$(MANDIR)/man1/memlock.1 \
 	      $(DESTDIR)$(BASHCOMPDIR)/memlock $(DESTDIR)$(ZSHCOMPDIR)/_memlock \
 	      $(DESTDIR)$(FISHCOMPDIR)/memlock.fish \
 	      $(DESTDIR)$(EXAMPLEDIR)/memlock-textfile.service \
-	      $(DESTDIR)$(EXAMPLEDIR)/memlock-textfile.timer
+	      $(DESTDIR)$(EXAMPLEDIR)/memlock-textfile.timer \
+	      $(DESTDIR)$(EXAMPLEDIR)/memlock.d/login.conf \
+	      $(DESTDIR)$(UNITDIR)/memlock-hold.service
 
 clean:
 	rm -f memlock memlock-san tests/diag-test-san $(OBJS) $(TEST_PROGS)

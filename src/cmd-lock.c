@@ -3,10 +3,12 @@
 #include "commands.h"
 #include "msg.h"
 #include "diagnose.h"
+#include "collect.h"
+#include "fswatch.h"
 #include "holder.h"
+#include "sdnotify.h"
 #include "locker.h"
 #include "memguard.h"
-#include "sources.h"
 #include "targets.h"
 #include "output.h"
 #include "size.h"
@@ -187,8 +189,9 @@ static const struct argp_child lock_children[] = {
 static const struct argp lock_argp = {
 	lock_options, lock_parse, "FILE...\n--anon SIZE",
 	"Lock files (or part of one, or the files under directories) or anonymous "
-	"memory into RAM, report what was locked, and hold it until SIGINT, SIGTERM, "
-	"SIGQUIT or SIGHUP, or the --timeout.  What MemAvailable or the memory cgroup "
+	"memory into RAM, report what was locked, and hold it until SIGINT, SIGTERM or "
+	"SIGQUIT, or the --timeout; SIGHUP, or a held file replaced on disk, collects "
+	"everything again and locks what changed.  What MemAvailable or the memory cgroup "
 	"cannot take, or what memlock cannot verify, is refused (--no-guard).\v",
 	lock_children, NULL, NULL
 };
@@ -196,12 +199,15 @@ static const struct argp lock_argp = {
 /* One run of `lock`: what it collects, and the worst status so far. */
 struct lock_run {
 	const struct lock_args *a;
+	struct lock_spec spec;		/* what was asked, asked again at a reload */
 	struct targets t;
 	int status;
-	size_t problems;		/* paths that could not be locked */
 	int procfd;
 	struct diag_facts facts;	/* for explaining a failure, read once */
 	int facts_rc;			/* 1 until read */
+	struct sdnotify sd;		/* the service manager, if it asked */
+	struct fswatch watch;		/* the directories of held files */
+	char *cwd;			/* --daemon: where relative names are */
 };
 
 static void worse(struct lock_run *run, int status)
@@ -255,220 +261,116 @@ static int path_failed(const char *path, int err, const struct lock_args *a,
 	}
 }
 
-static void problem(void *ctx, const char *path, int err, uint64_t file_size)
+/* What the collection could not take, worded; each sets the exit status. */
+static void said(void *ctx, const struct collect_problem *p)
 {
 	struct lock_run *run = ctx;
 
-	run->problems++;
-	worse(run, path_failed(path, err, run->a, file_size));
-}
-
-/* Adds one path (a file, or a tree with -r or from a configuration). */
-static void add_path(struct lock_run *run, const char *path, bool recursive)
-{
-	const struct lock_args *a = run->a;
-	size_t problems = run->problems, found;
-	bool dir;
-
-	if (targets_add_path(&run->t, path, a->range_off, a->range_len, recursive, &dir,
-			     &found) != 0)
-		msg_errx(EXIT_UNKNOWN, "out of memory");
-	/* Nothing to lock is bad input, as for an empty file (unless what
-	 * is under it could not be read, which was said). */
-	if (dir && found == 0 && run->problems == problems) {
-		msg_warnx("'%s' holds no non-empty regular file: there is nothing to lock", path);
+	switch (p->what) {
+	case CP_PATH:
+		worse(run, path_failed(p->path, p->err, run->a, p->size));
+		break;
+	case CP_EMPTY_DIR:
+		msg_warnx("'%s' holds no non-empty regular file: there is nothing to lock",
+			  p->path);
 		worse(run, EXIT_USAGE);
-	}
-}
-
-static void add_one(struct lock_run *run, const char *path)
-{
-	add_path(run, path, run->a->recursive);
-}
-
-/* --libs: PROG and every library its loader would load. */
-static void add_libs(struct lock_run *run, const char *prog)
-{
-	struct paths libs = { 0 }, missing = { 0 };
-	int rc = sources_libs(prog, &libs, &missing);
-
-	if (rc == -ENOMEM)
-		msg_errx(EXIT_UNKNOWN, "out of memory");
-	if (rc == -ELIBBAD || rc == -EPERM) {
-		msg_warnx("cannot list the libraries of '%s': %s", prog, rc == -EPERM ?
+		break;
+	case CP_LIBS_UNLISTED:
+		msg_warnx("cannot list the libraries of '%s': %s", p->path, p->err == -EPERM ?
 			  "the loader it names is not one of the system's, and is not run" :
 			  "its loader gives no list");
-		worse(run, rc == -EPERM ? EXIT_USAGE : EXIT_REFUSED);
-		run->problems++;
-	} else if (rc && rc != -ENOEXEC) {
-		problem(run, prog, rc, 0);
-	} else {
-		/* A static program or a script: itself, said once. */
-		if (rc == -ENOEXEC)
-			msg_warnx("'%s' is no dynamically linked program: it alone is locked", prog);
-		for (size_t i = 0; i < libs.n; i++)
-			add_one(run, libs.v[i]);
-		for (size_t i = 0; i < missing.n; i++) {
-			msg_warnx("cannot find '%s', which '%s' needs: the loader does not find it "
-				  "either", missing.v[i], prog);
-			worse(run, EXIT_REFUSED);
-			run->problems++;
-		}
-	}
-	paths_free(&libs);
-	paths_free(&missing);
-}
-
-/* --pid: every file PID maps now. */
-static void add_pid(struct lock_run *run, int pid)
-{
-	struct paths files = { 0 }, gone = { 0 };
-	int rc = sources_pid(run->procfd, pid, &files, &gone);
-
-	if (rc == -ENOMEM)
-		msg_errx(EXIT_UNKNOWN, "out of memory");
-	if (rc) {
-		msg_warnx("cannot read the mappings of pid %d: %s", pid,
-			  rc == -ESRCH ? "no such process" : strerror(-rc));
-		worse(run, EXIT_UNKNOWN);
-		run->problems++;
-	}
-	for (size_t i = 0; i < files.n; i++)
-		add_one(run, files.v[i]);
-	/* A file replaced since it was mapped (a package upgrade): what the
-	 * process maps is no longer at that path, and is not locked. */
-	for (size_t i = 0; i < gone.n; i++) {
-		msg_warnx("pid %d maps '%s', deleted or replaced since: that copy is not locked",
-			  pid, gone.v[i]);
+		worse(run, p->err == -EPERM ? EXIT_USAGE : EXIT_REFUSED);
+		break;
+	case CP_NOT_DYNAMIC:
+		msg_warnx("'%s' is no dynamically linked program: it alone is locked", p->path);
+		break;
+	case CP_LIB_MISSING:
+		msg_warnx("cannot find '%s', which '%s' needs: the loader does not find it "
+			  "either", p->path, p->other);
 		worse(run, EXIT_REFUSED);
-		run->problems++;
+		break;
+	case CP_PID_UNREAD:
+		msg_warnx("cannot read the mappings of pid %d: %s", p->pid,
+			  p->err == -ESRCH ? "no such process" : strerror(-p->err));
+		worse(run, EXIT_UNKNOWN);
+		break;
+	case CP_PID_REPLACED:
+		msg_warnx("pid %d maps '%s', deleted or replaced since: that copy is not locked",
+			  p->pid, p->path);
+		worse(run, EXIT_REFUSED);
+		break;
+	case CP_NAME_NONE:
+		msg_warnx("%s:%d: no running process is named '%s'", p->other, p->line, p->path);
+		worse(run, EXIT_REFUSED);
+		break;
+	case CP_LIST_UNREAD:
+		msg_warnx("cannot read the list '%s': %s", p->path, strerror(-p->err));
+		worse(run, p->err == -ENOENT ? EXIT_USAGE : EXIT_UNKNOWN);
+		break;
+	case CP_LIST_EMPTY:
+		msg_warnx("the list '%s' names no file: there is nothing to lock", p->path);
+		worse(run, EXIT_USAGE);
+		break;
 	}
-	paths_free(&files);
-	paths_free(&gone);
 }
 
-/* One configuration line's target. */
-static void add_conf_entry(struct lock_run *run, const struct conf_entry *e)
+/* Collects every target into T; nothing is opened or mapped yet.  A
+ * configuration that cannot be used, or no memory: 0 is not returned, and
+ * the reason is said (WHAT before it at a reload). */
+static int collect(struct lock_run *run, struct targets *t, const char *what)
 {
-	struct stat st;
-
-	if (e->by_name) {
-		int *pids;
-		size_t n;
-		int rc = sources_pids_named(run->procfd, e->path, &pids, &n);
-
-		if (rc == -ENOMEM)
-			msg_errx(EXIT_UNKNOWN, "out of memory");
-		if (rc == 0 && n == 0 && !e->optional) {
-			msg_warnx("%s:%d: no running process is named '%s'", e->file, e->line,
-				  e->path);
-			worse(run, EXIT_REFUSED);
-			run->problems++;
-		}
-		for (size_t i = 0; rc == 0 && i < n; i++)
-			add_pid(run, pids[i]);
-		if (rc == 0)
-			free(pids);
-		return;
-	}
-	/* ?PATH: a file that is not there is no error. */
-	if (e->optional && lstat(e->path, &st) != 0 && errno == ENOENT)
-		return;
-	if (e->libs)
-		add_libs(run, e->path);
-	else
-		add_path(run, e->path, true);
-}
-
-/* -c: every configuration read first; a bad line locks nothing. */
-static void add_configs(struct lock_run *run)
-{
-	const struct lock_args *a = run->a;
-	struct conf c = { 0 };
 	char err[600];
+	int rc = collect_targets(&run->spec, run->procfd, t, said, run, err, sizeof(err));
 
-	for (int i = 0; i < a->nconfigs; i++) {
-		int rc = sources_config(a->configs[i], &c, err, sizeof(err));
-
-		if (rc == -ENOMEM)
-			msg_errx(EXIT_UNKNOWN, "out of memory");
-		if (rc && err[0])
-			msg_errx(EXIT_USAGE, "%s", err);
-		if (rc)
-			msg_errx(rc == -ENOENT || rc == -ENOTDIR ? EXIT_USAGE : EXIT_UNKNOWN,
-				 "cannot read the configuration '%s': %s", a->configs[i],
-				 strerror(-rc));
-	}
-	if (c.n == 0)
-		msg_errx(EXIT_USAGE, "the configuration names nothing to lock");
-	for (size_t i = 0; i < c.n; i++)
-		add_conf_entry(run, &c.v[i]);
-	conf_free(&c);
+	if (rc == 0)
+		return 0;
+	if (rc == -ENOMEM || rc == -ERANGE)
+		snprintf(err, sizeof(err), "out of memory");
+	if (what)
+		msg_warnx("%s: %s; still holding what was held", what, err);
+	else
+		msg_warnx("%s", err);
+	return rc == -EINVAL || rc == -ENODATA || rc == -ENOENT || rc == -ENOTDIR ?
+	       EXIT_USAGE : EXIT_UNKNOWN;
 }
 
-/* Collects every target; nothing is opened or mapped yet. */
-static void collect(struct lock_run *run)
+/* The regions of T not locked yet (all of them, but at a reload): how
+ * many, and their whole pages; false when that sum passes 2^64. */
+static bool pending(const struct targets *t, size_t *n, uint64_t *bytes)
 {
-	const struct lock_args *a = run->a;
+	bool ok = true;
 
-	run->t.problem = problem;
-	run->t.ctx = run;
-	if (a->anon) {
-		if (targets_add_anon(&run->t, a->anon_size) != 0)
-			msg_errx(EXIT_UNKNOWN, "out of memory");
-		return;
-	}
-	for (int i = 0; i < a->nfiles; i++) {
-		if (a->libs)
-			add_libs(run, a->files[i]);
-		else
-			add_one(run, a->files[i]);
-	}
-	for (int i = 0; i < a->npids; i++)
-		add_pid(run, a->pids[i]);
-	if (a->nconfigs)
-		add_configs(run);
-	if (a->files_from) {
-		struct paths list = { 0 };
-		int rc = sources_list(a->files_from, a->nul, &list);
-
-		if (rc == -ENOMEM)
-			msg_errx(EXIT_UNKNOWN, "out of memory");
-		if (rc) {
-			msg_warnx("cannot read the list '%s': %s", a->files_from, strerror(-rc));
-			worse(run, rc == -ENOENT ? EXIT_USAGE : EXIT_UNKNOWN);
-			run->problems++;
+	*n = 0;
+	*bytes = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->v[i].locked) {
+			(*n)++;
+			ok = ok && size_add(*bytes, t->v[i].pages_len, bytes) == 0;
 		}
-		for (size_t k = 0; k < list.n; k++)
-			add_one(run, list.v[k]);
-		if (!rc && list.n == 0) {
-			msg_warnx("the list '%s' names no file: there is nothing to lock",
-				  a->files_from);
-			worse(run, EXIT_USAGE);
-		}
-		paths_free(&list);
-	}
+	return ok;
 }
 
 /* The memory guard, before anything is faulted in: refuses what
  * MemAvailable or the memory cgroup cannot take, and what it cannot see. */
-static int guard(struct lock_run *run)
+static int guard(struct lock_run *run, const struct targets *t)
 {
 	const struct lock_args *a = run->a;
 	struct memguard g;
 	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ], b3[SIZE_BUFSZ], b4[SIZE_BUFSZ];
 	char b5[SIZE_BUFSZ], what[64];
 	char file[400];
-	uint64_t need = run->t.bytes;
+	uint64_t need;
+	size_t n;
+	bool fits64 = pending(t, &n, &need);
 	int err;
 
-	if (a->no_guard || a->onfault)
+	if (a->no_guard || a->onfault || n == 0)
 		return EXIT_OK;
 	if (a->anon)
 		snprintf(what, sizeof(what), "of anonymous memory");
 	else
-		snprintf(what, sizeof(what), "in %zu file%s", run->t.n, run->t.n == 1 ? "" : "s");
-	if (run->t.bytes_overflow) {
+		snprintf(what, sizeof(what), "in %zu file%s", n, n == 1 ? "" : "s");
+	if (!fits64) {
 		msg_warnx("refusing to lock more than 16E %s: no machine has that much memory",
 			  what);
 		return EXIT_REFUSED;
@@ -512,24 +414,33 @@ static int guard(struct lock_run *run)
  * is over it).  More than fit: one line, and nothing is locked, or with
  * --keep-going the first ones that fit.
  */
-static int check_map_count(struct lock_run *run)
+static int check_map_count(struct lock_run *run, struct targets *t, bool reloading)
 {
-	uint64_t have, max, fit;
+	uint64_t have, max, fit, bytes;
+	size_t n;
 
+	pending(t, &n, &bytes);
 	if (procfs_count_maps(run->procfd, getpid(), &have) != 0 ||
 	    procfs_read_sysctl(run->procfd, "sys/vm/max_map_count", &max) != 0)
 		return EXIT_OK;	/* the kernel will say, and the failure is explained */
 	fit = max + 1 > have + OWN_MAPPINGS ? max + 1 - have - OWN_MAPPINGS : 0;
-	if (run->t.n <= fit)
+	if (n <= fit)
 		return EXIT_OK;
 	msg_warnx("%zu files need %zu mappings, but vm.max_map_count is %llu and memlock "
 		  "has %llu already and keeps %d for itself: %llu fit%s; raise it: "
-		  "'sysctl -w vm.max_map_count=%llu'", run->t.n, run->t.n,
+		  "'sysctl -w vm.max_map_count=%llu'", n, n,
 		  (unsigned long long)max, (unsigned long long)have, OWN_MAPPINGS,
-		  (unsigned long long)fit, run->a->keep_going ? " and are locked" : "",
-		  (unsigned long long)(have + OWN_MAPPINGS + run->t.n));
-	for (size_t i = fit; i < run->t.n; i++)
-		run->t.v[i].skipped = true;
+		  (unsigned long long)fit,
+		  run->a->keep_going || reloading ? " and are locked" : "",
+		  (unsigned long long)(have + OWN_MAPPINGS + n));
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].locked)
+			continue;
+		if (fit)
+			fit--;
+		else
+			t->v[i].skipped = true;
+	}
 	return EXIT_REFUSED;
 }
 
@@ -566,16 +477,22 @@ static void explain(struct lock_run *run, const struct region *r)
 		msg_warnx("fix: %s", rep.remedies[i]);
 }
 
-/* Locks every region; stops at the first failure unless --keep-going. */
-static void lock_all(struct lock_run *run)
+/*
+ * Locks every region of T not locked yet; stops at the first failure
+ * unless --keep-going.  A reload goes on past failures (what is held stays
+ * held), and stops short when it is told to end.
+ */
+static void lock_all(struct lock_run *run, struct targets *t, bool reloading)
 {
 	const struct lock_args *a = run->a;
 
-	for (size_t i = 0; i < run->t.n; i++) {
-		struct region *r = &run->t.v[i];
+	for (size_t i = 0; i < t->n; i++) {
+		struct region *r = &t->v[i];
 
-		if (r->skipped)	/* beyond vm.max_map_count: said already */
+		if (r->skipped || r->locked)	/* beyond vm.max_map_count: said already */
 			continue;
+		if (reloading && holder_stop_pending())
+			break;
 		if (locker_lock(r, a->onfault ? LOCK_ONFAULT : 0) == 0)
 			continue;
 		/* The file itself, not the lock: named, or gone, meanwhile. */
@@ -586,7 +503,7 @@ static void lock_all(struct lock_run *run)
 			explain(run, r);
 			worse(run, EXIT_REFUSED);
 		}
-		if (!a->keep_going)
+		if (!a->keep_going && !reloading)
 			break;
 	}
 }
@@ -671,7 +588,7 @@ static const char *holding_text(const struct lock_args *a, char *buf, size_t len
 	else if (a->have_timeout)
 		snprintf(buf, len, "holding for %llu ms", (unsigned long long)a->timeout_ms);
 	else
-		snprintf(buf, len, "holding until SIGINT, SIGTERM, SIGQUIT or SIGHUP");
+		snprintf(buf, len, "holding until SIGINT, SIGTERM or SIGQUIT (SIGHUP reloads)");
 	return buf;
 }
 
@@ -739,32 +656,172 @@ static int pidfile_failed(int rc, const char *path, int holder)
 	return rc == -EACCES || rc == -EPERM ? EXIT_UNKNOWN : EXIT_USAGE;
 }
 
-/* Sends the outcome to the --daemon parent, once. */
-static void notify_parent(int *notify, int status, int keep)
+/* Sends the outcome to the --daemon parent, once; the child keeps the
+ * pidfile, /proc and the service manager's socket. */
+static void notify_parent(struct lock_run *run, int *notify, int pidfile_fd)
 {
+	int keep[] = { pidfile_fd, run->procfd, run->sd.fd };
+
 	if (*notify < 0)
 		return;
 	fflush(stdout);
 	fflush(stderr);
-	if (holder_detach(*notify, status, keep) != 0)
+	if (holder_detach(*notify, run->status, keep, sizeof(keep) / sizeof(keep[0])) != 0)
 		_exit(EXIT_UNKNOWN);
 	*notify = -1;
+	/* Its stderr is gone: a reload's line goes to syslog. */
+	msg_syslog(true);
+}
+
+/* What is held, and what the kernel counts, in a phrase. */
+static void held_text(const struct lock_run *run, char *buf, size_t len)
+{
+	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
+	uint64_t total = 0, vmlck;
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->t.n; i++)
+		if (run->t.v[i].locked) {
+			total += run->t.v[i].map_len;
+			n++;
+		}
+	if (own_vmlck(run->procfd, &vmlck) == 0)
+		snprintf(buf, len, "holding %s in %zu region%s (VmLck %s)",
+			 size_format(total, false, b1), n, n == 1 ? "" : "s",
+			 size_format(vmlck, false, b2));
+	else
+		snprintf(buf, len, "holding %s in %zu region%s (VmLck could not be read)",
+			 size_format(total, false, b1), n, n == 1 ? "" : "s");
+}
+
+/* Watches the directories of what is held, saying what cannot be. */
+static void watch(struct lock_run *run, bool say)
+{
+	int rc;
+
+	fswatch_close(&run->watch);
+	rc = fswatch_open(&run->watch, &run->t);
+	if (rc == 0 && run->watch.failed == 0)
+		return;
+	if (rc == 0)
+		rc = run->watch.err;
+	if (say)
+		msg_warnx("cannot watch %zu director%s of held files (%s%s): a file replaced "
+			  "there is locked again only on SIGHUP", run->watch.failed ?
+			  run->watch.failed : 1, run->watch.failed > 1 ? "ies" : "y",
+			  strerror(-rc), rc == -ENOSPC ? ": raise fs.inotify.max_user_watches" :
+			  rc == -EMFILE ? ": raise fs.inotify.max_user_instances" : "");
+}
+
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* What a reload changed, counted before what is gone is released. */
+struct reload_count {
+	size_t locked, failed, released, replaced;
+};
+
+static void reload_count(const struct targets *fresh, const struct targets *old,
+			 struct reload_count *c)
+{
+	*c = (struct reload_count){ .replaced = targets_count_replaced(fresh, old) };
+	for (size_t i = 0; i < fresh->n; i++) {
+		c->locked += fresh->v[i].locked && !fresh->v[i].carried;
+		c->failed += !fresh->v[i].locked && (fresh->v[i].err || fresh->v[i].skipped);
+	}
+	for (size_t i = 0; i < old->n; i++)
+		c->released += old->v[i].locked;
+}
+
+/* The one line a reload says: what changed, and what is held now. */
+static void reload_line(struct lock_run *run, const char *what, const struct reload_count *c,
+			bool said_anyway)
+{
+	char held[160];
+
+	if (!said_anyway && !c->locked && !c->failed && !c->released)
+		return;
+	held_text(run, held, sizeof(held));
+	msg_warnx("%s: %zu new locked, %zu released, %zu replaced on disk and locked again, "
+		  "%zu could not be locked%s; %s", what, c->locked - c->replaced,
+		  c->released - c->replaced, c->replaced, c->failed,
+		  holder_stop_pending() ? " (stopped short: ending)" : "", held);
+}
+
+/*
+ * A reload: everything asked is collected again; what is the same file and
+ * range as before stays locked as it is, what is new is locked, and only
+ * then is what is gone (or replaced on disk) released.  A problem is said
+ * and keeps nothing from being held: the hold goes on, with what it could.
+ */
+static void reload(void *ctx, enum hold_why why)
+{
+	struct lock_run *run = ctx;
+	struct targets fresh = { 0 };
+	struct reload_count count;
+	const char *what = why == HOLD_SIGHUP ? "reload (SIGHUP)" : "held files changed on disk";
+	char held[160];
+	int status = run->status;
+
+	if (why == HOLD_SIGHUP)
+		sdnotify_send(&run->sd, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+			      (unsigned long long)mono_usec());
+	run->facts_rc = 1;	/* limits and counters may have changed */
+	if (run->cwd && chdir(run->cwd) != 0) {
+		msg_warn("%s: cannot go back to '%s', where relative names are", what, run->cwd);
+	} else if (collect(run, &fresh, what) == 0) {
+		targets_adopt(&fresh, &run->t);
+		check_map_count(run, &fresh, true);
+		if (guard(run, &fresh) == EXIT_OK)
+			lock_all(run, &fresh, true);
+		reload_count(&fresh, &run->t, &count);
+		targets_free(&run->t);
+		run->t = fresh;
+		fresh = (struct targets){ 0 };
+		reload_line(run, what, &count, why == HOLD_SIGHUP);
+		watch(run, why == HOLD_SIGHUP);
+	}
+	targets_free(&fresh);
+	if (run->cwd && chdir("/") != 0)
+		msg_warn("cannot leave '%s'", run->cwd);
+	/* Problems of a reload are said, and are not the exit status. */
+	run->status = status;
+	held_text(run, held, sizeof(held));
+	sdnotify_send(&run->sd, "READY=1\nSTATUS=%s", held);
 }
 
 int cmd_lock(int argc, char **argv)
 {
 	struct lock_args a = { .out = { .cols = lock_cols, .ncols = NCOLS } };
-	struct lock_run run = { .a = &a, .facts_rc = 1 };
+	struct lock_run run = { .a = &a, .facts_rc = 1, .watch = { .fd = -1 } };
 	struct pidfile pf = { .path = NULL, .fd = -1 };
+	struct hold hold = { .watch = &run.watch, .reload = reload, .ctx = &run };
+	char held[160];
 	sigset_t set;
 	int rc, notify = -1, sig = 0, holder = 0;
 
 	cli_parse(&lock_argp, argc, argv, 0, &a);
+	run.spec = (struct lock_spec){
+		.anon = a.anon, .recursive = a.recursive, .libs = a.libs, .nul = a.nul,
+		.anon_size = a.anon_size, .range_off = a.range_off, .range_len = a.range_len,
+		.files = a.files, .nfiles = a.nfiles, .pids = a.pids, .npids = a.npids,
+		.configs = a.configs, .nconfigs = a.nconfigs, .files_from = a.files_from,
+	};
 	run.procfd = procfs_open_or_err();
+	if ((rc = sdnotify_open(&run.sd)) != 0)
+		msg_warnx("NOTIFY_SOCKET cannot be used (%s): the service manager is not told "
+			  "when the locks are in place", strerror(-rc));
 	holder_block_signals(&set);
 	/* The kernel refused the fork (RLIMIT_NPROC, memory): nothing held. */
 	if (a.daemon && (rc = holder_daemonize(&notify)) != 0)
 		msg_errx(EXIT_REFUSED, "cannot start the holder: %s", strerror(-rc));
+	if (a.daemon && !(run.cwd = getcwd(NULL, 0)))
+		msg_err(EXIT_UNKNOWN, "cannot tell the working directory");
 	if (a.pidfile && (rc = pidfile_create(a.pidfile, &pf, &holder)) != 0) {
 		run.status = pidfile_failed(rc, a.pidfile, holder);
 		goto out;
@@ -772,18 +829,19 @@ int cmd_lock(int argc, char **argv)
 	if (pf.replaced)
 		msg_warnx("replaced the stale pidfile '%s': pid %d is no longer a memlock holder",
 			  a.pidfile, pf.replaced);
-	collect(&run);
+	if ((rc = collect(&run, &run.t, NULL)) != 0)
+		worse(&run, rc);
 	if (run.t.n == 0 || (run.status && !a.keep_going))
 		goto out;
-	worse(&run, check_map_count(&run));
+	worse(&run, check_map_count(&run, &run.t, false));
 	if (run.status && !a.keep_going)
 		goto out;
-	rc = guard(&run);
+	rc = guard(&run, &run.t);
 	if (rc) {
 		worse(&run, rc);
 		goto out;
 	}
-	lock_all(&run);
+	lock_all(&run, &run.t, false);
 	/* The first failure releases everything, unless --keep-going. */
 	if (run.status && !a.keep_going)
 		for (size_t i = 0; i < run.t.n; i++)
@@ -792,16 +850,30 @@ int cmd_lock(int argc, char **argv)
 	/* --keep-going: whatever failed, "exit 1 at the end". */
 	if (a.keep_going && run.status)
 		run.status = EXIT_REFUSED;
-	notify_parent(&notify, run.status, pf.fd);
-	if (holds_any(&run.t) && !(a.have_timeout && a.timeout_ms == 0))
-		sig = holder_wait(&set, a.have_timeout, a.timeout_ms);
+	notify_parent(&run, &notify, pf.fd);
+	if (holds_any(&run.t) && !(a.have_timeout && a.timeout_ms == 0)) {
+		watch(&run, true);
+		if (a.daemon && chdir("/") != 0)
+			msg_warn("cannot leave '%s'", run.cwd);
+		held_text(&run, held, sizeof(held));
+		/* Ready: every lock is in place, and the kernel counts them. */
+		sdnotify_send(&run.sd, "READY=1\nSTATUS=%s\nMAINPID=%d", held, (int)getpid());
+		hold.set = &set;
+		hold.timed = a.have_timeout;
+		hold.timeout_ms = a.timeout_ms;
+		sig = holder_hold(&hold);
+		sdnotify_send(&run.sd, "STOPPING=1");
+	}
 out:
-	notify_parent(&notify, run.status, pf.fd);
+	notify_parent(&run, &notify, pf.fd);
+	fswatch_close(&run.watch);
 	targets_free(&run.t);
 	pidfile_remove(&pf);
 	close(run.procfd);
-	/* A signal other than the four that end the hold as asked: passed on,
-	 * now that nothing is left behind. */
+	sdnotify_close(&run.sd);
+	free(run.cwd);
+	/* A signal other than the three that end the hold as asked: passed
+	 * on, now that nothing is left behind. */
 	if (sig && !holder_is_stop_signal(sig)) {
 		fflush(stdout);
 		signal(sig, SIG_DFL);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/signalfd.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -171,51 +173,114 @@ void holder_block_signals(sigset_t *set)
 
 bool holder_is_stop_signal(int sig)
 {
-	return sig == SIGINT || sig == SIGTERM || sig == SIGQUIT || sig == SIGHUP;
+	return sig == SIGINT || sig == SIGTERM || sig == SIGQUIT;
 }
 
-static void ts_add_ms(struct timespec *ts, uint64_t ms)
+bool holder_stop_pending(void)
 {
-	uint64_t sec = ms / 1000, max = (uint64_t)INT64_MAX - (uint64_t)ts->tv_sec;
+	sigset_t p;
 
-	/* Years beyond any machine's life: saturate, never wrap. */
-	ts->tv_sec = sec > max - 1 ? INT64_MAX - 1 : ts->tv_sec + (time_t)sec;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_nsec -= 1000000000;
-		ts->tv_sec++;
-	}
+	return sigpending(&p) == 0 && (sigismember(&p, SIGINT) == 1 ||
+				       sigismember(&p, SIGTERM) == 1 ||
+				       sigismember(&p, SIGQUIT) == 1);
 }
 
-int holder_wait(const sigset_t *set, bool timed, uint64_t timeout_ms)
+static uint64_t mono_ms(void)
 {
-	struct timespec deadline, now, left;
+	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	ts_add_ms(&deadline, timeout_ms);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A change on disk is acted on once the directories have been quiet for
+ * QUIET_MS, and at most BUSY_MS after the first change. */
+#define QUIET_MS 300
+#define BUSY_MS 3000
+
+/* Milliseconds from NOW until WHEN, for poll(2), at most INT_MAX. */
+static int until(uint64_t now, uint64_t when)
+{
+	return when <= now ? 0 : when - now > INT32_MAX ? INT32_MAX : (int)(when - now);
+}
+
+/* The next signal of the signalfd SFD, or 0 when none is pending. */
+static int next_signal(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 0;
+	return (int)si.ssi_signo;
+}
+
+/*
+ * Without a signalfd (no descriptor left to make one): the signals alone,
+ * still to the deadline, and SIGHUP still reloads; changes on disk wait
+ * for a SIGHUP.
+ */
+static int wait_signals(const struct hold *h, uint64_t deadline)
+{
 	for (;;) {
+		uint64_t now = mono_ms(), left = deadline - now;
+		struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000 };
 		int sig;
 
-		if (!timed) {
-			sig = sigwaitinfo(set, NULL);
-		} else {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec &&
-							     now.tv_nsec >= deadline.tv_nsec))
-				return 0;
-			left.tv_sec = deadline.tv_sec - now.tv_sec;
-			left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
-			if (left.tv_nsec < 0) {
-				left.tv_nsec += 1000000000;
-				left.tv_sec--;
-			}
-			sig = sigtimedwait(set, NULL, &left);
-		}
-		/* EINTR: stopped and continued, or another signal: the
-		 * deadline is recomputed, not the whole timeout waited again. */
-		if (sig > 0)
+		if (h->timed && now >= deadline)
+			return 0;
+		sig = h->timed ? sigtimedwait(h->set, NULL, &ts) : sigwaitinfo(h->set, NULL);
+		/* EINTR: stopped and continued; EAGAIN: the deadline. */
+		if (sig == SIGHUP)
+			h->reload(h->ctx, HOLD_SIGHUP);
+		else if (sig > 0)
 			return sig;
 	}
+}
+
+int holder_hold(const struct hold *h)
+{
+	uint64_t start = mono_ms(), deadline = UINT64_MAX, first = 0, last = 0;
+	int sfd = signalfd(-1, h->set, SFD_NONBLOCK | SFD_CLOEXEC), sig = 0;
+	bool changed = false;
+
+	/* Years beyond any machine's life: saturate, never wrap. */
+	if (h->timed)
+		deadline = h->timeout_ms > UINT64_MAX - start ? UINT64_MAX : start + h->timeout_ms;
+	while (sfd >= 0) {
+		struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { h->watch->fd, POLLIN, 0 } };
+		uint64_t now = mono_ms(), due = deadline;
+		int timeout;
+
+		if (changed && (now >= first + BUSY_MS || now >= last + QUIET_MS)) {
+			changed = false;
+			h->reload(h->ctx, HOLD_FILES);
+			continue;
+		}
+		if (now >= deadline)
+			break;
+		if (changed && (first + BUSY_MS < due || last + QUIET_MS < due))
+			due = first + BUSY_MS < last + QUIET_MS ? first + BUSY_MS : last + QUIET_MS;
+		timeout = due == UINT64_MAX ? -1 : until(now, due);
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+			break;
+		if ((sig = next_signal(sfd)) == SIGHUP) {
+			changed = false;	/* the reload sees the changes too */
+			h->reload(h->ctx, HOLD_SIGHUP);
+		} else if (sig) {
+			break;
+		} else if (pfd[1].revents && fswatch_read(h->watch) > 0) {
+			last = mono_ms();
+			if (!changed)
+				first = last;
+			changed = true;
+		}
+		sig = 0;
+	}
+	if (sfd >= 0)
+		close(sfd);
+	else
+		sig = wait_signals(h, deadline);
+	return sig > 0 ? sig : 0;
 }
 
 int holder_daemonize(int *notify)
@@ -246,10 +311,17 @@ int holder_daemonize(int *notify)
 	return 0;
 }
 
-int holder_detach(int notify, int status, int keep)
+static int by_int(const void *a, const void *b)
+{
+	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+int holder_detach(int notify, int status, const int *keep, size_t nkeep)
 {
 	unsigned char s = (unsigned char)status;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC), rc = 0;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), rc = 0, kept[8];
+	unsigned from = 3;
+	size_t n = 0;
 
 	fflush(stdout);
 	fflush(stderr);
@@ -261,15 +333,16 @@ int holder_detach(int notify, int status, int keep)
 	}
 	if (write(notify, &s, 1) != 1)
 		rc = -errno;
-	/* All but KEEP (the pidfile, whose lock says the holder lives). */
-	if (keep >= 3) {
-		if (keep > 3)
-			close_range(3, (unsigned)keep - 1, 0);
-		close_range((unsigned)keep + 1, ~0U, 0);
-	} else {
-		close_range(3, ~0U, 0);
+	for (size_t i = 0; i < nkeep && n < sizeof(kept) / sizeof(kept[0]); i++)
+		if (keep[i] >= 3)
+			kept[n++] = keep[i];
+	qsort(kept, n, sizeof(kept[0]), by_int);
+	/* Every descriptor from 3 up, but the kept ones. */
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned)kept[i] > from)
+			close_range(from, (unsigned)kept[i] - 1, 0);
+		from = (unsigned)kept[i] + 1;
 	}
-	if (chdir("/") != 0 && rc == 0)
-		rc = -errno;
+	close_range(from, ~0U, 0);
 	return rc;
 }

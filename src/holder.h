@@ -5,6 +5,8 @@
 #ifndef MEMLOCK_HOLDER_H
 #define MEMLOCK_HOLDER_H
 
+#include "fswatch.h"
+
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,21 +41,43 @@ void pidfile_remove(struct pidfile *p);
  * Blocks every signal whose default action would end the process without
  * cleaning up (SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGALRM, the
  * real-time signals ...), so that the hold ends with an unlock, an unlink
- * of the pidfile and a clean exit, whichever of them arrives.  SET gets
- * them.
+ * of the pidfile and a clean exit, whichever of them arrives, and none is
+ * lost: one that arrives while locking or reloading waits, pending, to be
+ * read.  SET gets them.
  */
 void holder_block_signals(sigset_t *set);
 
+/* Why the hold calls its reload: SIGHUP, or held files changed on disk. */
+enum hold_why { HOLD_SIGHUP, HOLD_FILES };
+
 /*
- * Waits for a signal of SET, or until TIMEOUT_MS have passed on the
- * monotonic clock when TIMED (a deadline: time spent stopped by SIGSTOP
- * counts).  Returns the signal, or 0 at the deadline.
+ * What the hold waits on: the signals of SET, the deadline (TIMED: after
+ * TIMEOUT_MS on the monotonic clock, so that time spent stopped by SIGSTOP
+ * counts), and the directories WATCH watches.  SIGHUP calls RELOAD at
+ * once; a change on disk calls it once the directories have been quiet
+ * for a moment (a package upgrade replaces many files), and within a few
+ * seconds of the first change however busy they stay.  RELOAD may replace
+ * *WATCH.
  */
-int holder_wait(const sigset_t *set, bool timed, uint64_t timeout_ms);
+struct hold {
+	const sigset_t *set;
+	bool timed;
+	uint64_t timeout_ms;
+	struct fswatch *watch;
+	void (*reload)(void *ctx, enum hold_why why);
+	void *ctx;
+};
+
+/* Holds until a signal of SET other than SIGHUP (returned), or the
+ * deadline (0). */
+int holder_hold(const struct hold *h);
 
 /* Whether SIG is one that ends the hold as asked (exit 0), rather than one
  * that is passed on once everything is released. */
 bool holder_is_stop_signal(int sig);
+
+/* Whether SIGINT, SIGTERM or SIGQUIT is pending: a reload stops short. */
+bool holder_stop_pending(void);
 
 /*
  * --daemon: forks.  The parent waits for the child's outcome on a pipe
@@ -62,9 +86,9 @@ bool holder_is_stop_signal(int sig);
  */
 int holder_daemonize(int *notify);
 
-/* The child, once its report is out: tell the parent STATUS, give up the
- * terminal, every descriptor but KEEP (the pidfile, or -1) and the working
- * directory. */
-int holder_detach(int notify, int status, int keep);
+/* The child, once its report is out: tell the parent STATUS, and give up
+ * the terminal and every descriptor but the NKEEP of KEEP (-1: none).  It
+ * stays in its directory, where relative names are: the caller leaves it. */
+int holder_detach(int notify, int status, const int *keep, size_t nkeep);
 
 #endif

@@ -31,6 +31,7 @@ struct region {
 	bool locked;
 	bool released;		/* was locked, then let go after another failed */
 	bool skipped;		/* not tried: beyond what vm.max_map_count allows */
+	bool carried;		/* locked before a reload, and kept through it */
 };
 
 /*

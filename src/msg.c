@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 /* Length of the valid, printable UTF-8 sequence at S (S[0] >= 0x80), or 0. */
 static int utf8_len(const unsigned char *s)
@@ -53,11 +54,18 @@ char *msg_escape(const char *s)
 	return buf;
 }
 
-static bool quiet;
+static bool quiet, to_syslog;
 
 void msg_quiet(bool on)
 {
 	quiet = on;
+}
+
+void msg_syslog(bool on)
+{
+	if (on && !to_syslog)
+		openlog(program_invocation_short_name, LOG_PID, LOG_DAEMON);
+	to_syslog = on;
 }
 
 /* "memlock: MESSAGE[: strerror(ERR)]", escaped as a whole. */
@@ -79,6 +87,9 @@ static void emit(int err, const char *fmt, va_list ap)
 	else
 		fprintf(stderr, "%s: %s\n", program_invocation_short_name,
 			safe ? safe : "out of memory");
+	if (to_syslog)
+		syslog(LOG_WARNING, "%s%s%s", safe ? safe : "out of memory", err ? ": " : "",
+		       err ? strerror(err) : "");
 	free(safe);
 	free(text);
 }

@@ -26,6 +26,9 @@ void msg_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* While ON, warnings are not printed (a repeated sample says its
  * problems once); errors that end the program still are. */
 void msg_quiet(bool on);
+/* While ON (a detached holder, whose stderr is gone), every message goes
+ * to syslog(3) as well, as "memlock[PID]: ..." of the daemon facility. */
+void msg_syslog(bool on);
 void msg_vwarnx(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_errx(int status, const char *fmt, ...)

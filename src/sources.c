@@ -344,6 +344,9 @@ static int conf_line(const char *file, int ln, char *l, struct conf *c, int dept
 			snprintf(err, errlen, "%s:%d: '+' goes with a PATH, not with pid:", file, ln);
 			return -EINVAL;
 		}
+	} else if (!*l) {
+		snprintf(err, errlen, "%s:%d: '+' and '?' need a PATH after them", file, ln);
+		return -EINVAL;
 	} else if (*l != '/') {
 		snprintf(err, errlen, "%s:%d: '%s' is not an absolute path", file, ln, l);
 		return -EINVAL;

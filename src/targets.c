@@ -199,3 +199,73 @@ void targets_free(struct targets *t)
 	t->slots = NULL;
 	t->n = t->cap = t->nslots = 0;
 }
+
+/* The next anonymous region of FRESH from *AT on, of LEN, not locked yet. */
+static struct region *next_anon(struct targets *fresh, size_t *at, uint64_t len)
+{
+	for (; *at < fresh->n; (*at)++) {
+		struct region *f = &fresh->v[*at];
+
+		if (f->anon && !f->locked && f->pages_len == len) {
+			(*at)++;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+size_t targets_adopt(struct targets *fresh, struct targets *old)
+{
+	size_t moved = 0, anon_at = 0, *slot;
+
+	for (size_t i = 0; i < old->n; i++) {
+		struct region *o = &old->v[i], *f = NULL;
+
+		if (!o->locked)
+			continue;
+		if (o->anon)
+			f = next_anon(fresh, &anon_at, o->pages_len);
+		else if (fresh->nslots && *(slot = slot_of(fresh, o)))
+			f = &fresh->v[*slot - 1];
+		if (!f || f->locked)
+			continue;
+		f->map = o->map;
+		f->map_len = o->map_len;
+		f->locked = f->carried = true;
+		o->map = NULL;
+		o->map_len = 0;
+		o->locked = false;
+		moved++;
+	}
+	return moved;
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t targets_count_replaced(const struct targets *fresh, const struct targets *old)
+{
+	const char **names;
+	size_t n = 0, count = 0;
+
+	for (size_t i = 0; i < old->n; i++)
+		n += old->v[i].locked && !old->v[i].anon;
+	if (n == 0 || !(names = malloc(n * sizeof(*names))))
+		return 0;
+	n = 0;
+	for (size_t i = 0; i < old->n; i++)
+		if (old->v[i].locked && !old->v[i].anon)
+			names[n++] = old->v[i].name;
+	qsort(names, n, sizeof(*names), by_str);
+	for (size_t i = 0; i < fresh->n; i++) {
+		const struct region *f = &fresh->v[i];
+
+		if (f->locked && !f->carried && !f->anon &&
+		    bsearch(&f->name, names, n, sizeof(*names), by_str))
+			count++;
+	}
+	free(names);
+	return count;
+}

@@ -41,6 +41,19 @@ int targets_add_path(struct targets *t, const char *path, uint64_t offset,
 /* Adds SIZE bytes of anonymous memory; -ERANGE past 2^64 in pages. */
 int targets_add_anon(struct targets *t, uint64_t size);
 
+/*
+ * A reload: every locked region of OLD that FRESH (collected again, not
+ * yet locked) names again, by device, inode and range, gives its mapping
+ * to FRESH's, locked already ("carried"), and leaves OLD.  What OLD still
+ * holds after is gone from what was asked, or was replaced on disk (a new
+ * inode at its path).  Returns how many were carried.
+ */
+size_t targets_adopt(struct targets *fresh, struct targets *old);
+
+/* How many regions of FRESH that were locked anew (not carried) have the
+ * path of one OLD still holds: files replaced on disk, locked again. */
+size_t targets_count_replaced(const struct targets *fresh, const struct targets *old);
+
 /* Unlocks and unmaps every region, and frees everything. */
 void targets_free(struct targets *t);
 

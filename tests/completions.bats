@@ -146,6 +146,15 @@ shells() {
 	[ -f "$dest/usr/local/share/man/man1/memlock.1" ] || fail "no man page"
 	[ -f "$dest/usr/local/share/doc/memlock/examples/memlock-textfile.timer" ] ||
 		fail "no textfile-collector timer among the examples"
+	[ -f "$dest/usr/local/share/doc/memlock/examples/memlock.d/login.conf" ] ||
+		fail "no sample configuration for the hold service"
+	# The unit, where systemd looks, naming the binary where it went.
+	run -0 grep '^ExecStart=' "$dest/usr/local/lib/systemd/system/memlock-hold.service"
+	assert_output "ExecStart=/usr/local/bin/memlock lock -c /etc/memlock.d"
+	run -0 make -s -C "$TOP" install DESTDIR="$dest/opt" PREFIX=/opt/memlock
+	run -0 grep '^ExecStart=' "$dest/opt/opt/memlock/lib/systemd/system/memlock-hold.service"
+	assert_output "ExecStart=/opt/memlock/bin/memlock lock -c /etc/memlock.d"
+	rm -rf "$dest/opt"
 	# zsh and fish are asked for their search paths, as a user's shell.
 	run -0 zsh -fc 'print -rl -- $fpath'
 	assert_line "$zsh_dir"

@@ -66,7 +66,7 @@ mkfile() {
 	run -0 cat "$HOUT"
 	assert_line --index 0 --regexp '^TARGET +BYTES +PAGES +TIME +RESULT$'
 	assert_line --index 1 --regexp "^$D/data +1M +256 +[0-9.]+ +locked$"
-	assert_output --partial "VmLck of memlock (pid $HOLDER) is 1M; holding until SIGINT, SIGTERM, SIGQUIT or SIGHUP"
+	assert_output --partial "VmLck of memlock (pid $HOLDER) is 1M; holding until SIGINT, SIGTERM or SIGQUIT (SIGHUP reloads)"
 	end_lock TERM
 	assert_equal "$LOCK_RC" 0
 }
@@ -79,7 +79,7 @@ mkfile() {
 	assert_equal "$LOCK_RC" 0
 	start_lock :: --anon 3M
 	assert_equal "$(proc_bytes "$HOLDER" VmLck)" 3145728
-	end_lock HUP
+	end_lock QUIT
 	assert_equal "$LOCK_RC" 0
 }
 
@@ -216,7 +216,7 @@ mkfile() {
 	start_lock :: "$D/f"
 	# start_lock returned because the report was already in the file.
 	run -0 cat "$HOUT"
-	assert_output --partial "holding until SIGINT, SIGTERM, SIGQUIT or SIGHUP"
+	assert_output --partial "holding until SIGINT, SIGTERM or SIGQUIT (SIGHUP reloads)"
 	end_lock TERM
 	assert_equal "$LOCK_RC" 0
 	run -0 bash -c "'$MEMLOCK' lock -t 10 '$D/f' | head -1"
@@ -309,7 +309,7 @@ mkfile() {
 @test "lock --daemon: returns once locked; the daemon holds it until SIGTERM" {
 	mkfile "$D/f" 2097152
 	run -0 memlock lock -d --pidfile "$D/d.pid" "$D/f"
-	assert_output --partial "holding until SIGINT, SIGTERM, SIGQUIT or SIGHUP"
+	assert_output --partial "holding until SIGINT, SIGTERM or SIGQUIT (SIGHUP reloads)"
 	local pid
 	pid=$(cat "$D/d.pid")
 	HOLDERS+=("$pid")

@@ -168,6 +168,9 @@ def check_man(path, env):
         os.chmod(work + "/server", 0o755)
         with open(work + "/big.dat", "wb") as f:
             f.write(os.urandom(1 << 20))
+        os.makedirs(work + "/memlock.d")
+        with open(work + "/memlock.d/login.conf", "w") as f:
+            f.write("+/bin/sh\n%s/big.dat\n" % work)
         # Programs the examples name, standing in under their names, run by
         # a user (as a database or an audio server runs as its own).
         for name in ("postgres", "jackd", "elasticsearch"):
@@ -183,7 +186,8 @@ def check_man(path, env):
                 "--interval 10s", "--interval 10ms --count 2").replace(
                 "/var/lib/node_exporter/textfile", work).replace(
                 "/usr/sbin/sshd", work + "/big.dat").replace(
-                "/var/lib/postgresql", work + "/db")
+                "/var/lib/postgresql", work + "/db").replace(
+                "/etc/memlock.d", work + "/memlock.d")
             before = memlocks()
             status, actual = run(cmd, root, work, env)
             ok = status in (0, 1) and not any("invalid" in l or "unknown" in l for l in actual)
