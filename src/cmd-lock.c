@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "msg.h"
 #include "diagnose.h"
+#include "caps.h"
 #include "collect.h"
 #include "fswatch.h"
 #include "holder.h"
@@ -14,12 +15,14 @@
 #include "size.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <libsmartcols.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -225,6 +228,14 @@ static const char *file_kind(const char *path)
 	return S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device" :
 	       S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" :
 	       "not a regular file";
+}
+
+/* The size of PATH now, for a message. */
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
 /* One line for a path that cannot be locked; returns its exit status:
@@ -453,12 +464,12 @@ static void explain(struct lock_run *run, const struct region *r)
 
 	if (r->anon)
 		msg_warnx("cannot lock %s of anonymous memory: %s: %s (%s)",
-			  size_format(r->pages_len, false, b), r->step, strerror(-r->err),
-			  diag_errno_name(r->err));
+			  size_format(r->pages_len, false, b), locker_step_name(r->step),
+			  strerror(-r->err), diag_errno_name(r->err));
 	else
 		msg_warnx("cannot lock '%s' (%s): %s: %s (%s)", r->name,
-			  size_format(r->pages_len, false, b), r->step, strerror(-r->err),
-			  diag_errno_name(r->err));
+			  size_format(r->pages_len, false, b), locker_step_name(r->step),
+			  strerror(-r->err), diag_errno_name(r->err));
 	if (run->facts_rc == 1)
 		run->facts_rc = diag_gather(run->procfd, 0, &run->facts);
 	if (run->facts_rc != 0)
@@ -496,9 +507,8 @@ static void lock_all(struct lock_run *run, struct targets *t, bool reloading)
 		if (locker_lock(r, a->onfault ? LOCK_ONFAULT : 0) == 0)
 			continue;
 		/* The file itself, not the lock: named, or gone, meanwhile. */
-		if (strcmp(r->step, "open") == 0 || strcmp(r->step, "stat") == 0 ||
-		    strcmp(r->step, "check") == 0) {
-			worse(run, path_failed(r->name, r->err, a, r->file_size));
+		if (r->step == STEP_OPEN || r->step == STEP_STAT || r->step == STEP_CHECK) {
+			worse(run, path_failed(r->name, r->err, a, file_size(r->name)));
 		} else {
 			explain(run, r);
 			worse(run, EXIT_REFUSED);
@@ -545,8 +555,8 @@ static void report(struct lock_run *run, const char *holding, uint64_t total,
 		out_str(&out, ln, COL_TARGET, r->name);
 		if (!r->anon)
 			out_u64(&out, ln, COL_OFFSET, r->offset);
-		out_size(&out, ln, COL_BYTES, r->locked ? r->map_len : 0);
-		out_u64(&out, ln, COL_PAGES, r->locked ? r->map_len / ps : 0);
+		out_size(&out, ln, COL_BYTES, r->locked ? r->pages_len : 0);
+		out_u64(&out, ln, COL_PAGES, r->locked ? r->pages_len / ps : 0);
 		out_double(&out, ln, COL_TIME, r->ms, 1);
 		out_str(&out, ln, COL_RESULT, r->locked ? "locked" : r->released ? "released" :
 			r->err ? diag_errno_name(r->err) : "not tried");
@@ -605,7 +615,7 @@ static void report_and_check(struct lock_run *run)
 
 	for (size_t i = 0; i < run->t.n; i++)
 		if (run->t.v[i].locked) {
-			total += run->t.v[i].map_len;
+			total += run->t.v[i].pages_len;
 			nlocked++;
 		}
 	report(run, nlocked ? holding_text(run->a, holding, sizeof(holding)) :
@@ -682,7 +692,7 @@ static void held_text(const struct lock_run *run, char *buf, size_t len)
 
 	for (size_t i = 0; i < run->t.n; i++)
 		if (run->t.v[i].locked) {
-			total += run->t.v[i].map_len;
+			total += run->t.v[i].pages_len;
 			n++;
 		}
 	if (own_vmlck(run->procfd, &vmlck) == 0)
@@ -694,23 +704,28 @@ static void held_text(const struct lock_run *run, char *buf, size_t len)
 			 size_format(total, false, b1), n, n == 1 ? "" : "s");
 }
 
-/* Watches the directories of what is held, saying what cannot be. */
+/* The sysctl or limit behind an inotify failure, for its message. */
+static const char *watch_remedy(int err)
+{
+	return err == -ENOSPC ? ": raise fs.inotify.max_user_watches" :
+	       err == -EMFILE ? ": raise fs.inotify.max_user_instances, or ulimit -n" : "";
+}
+
+/* Watches the directories of what is held, saying (when SAY) what cannot be. */
 static void watch(struct lock_run *run, bool say)
 {
-	int rc;
+	struct fswatch *w = &run->watch;
+	int rc = fswatch_update(w, &run->t);
 
-	fswatch_close(&run->watch);
-	rc = fswatch_open(&run->watch, &run->t);
-	if (rc == 0 && run->watch.failed == 0)
+	if (!say)
 		return;
-	if (rc == 0)
-		rc = run->watch.err;
-	if (say)
+	if (rc)
+		msg_warnx("cannot watch the directories of held files (%s%s): a file replaced "
+			  "there is locked again only on SIGHUP", strerror(-rc), watch_remedy(rc));
+	else if (w->failed)
 		msg_warnx("cannot watch %zu director%s of held files (%s%s): a file replaced "
-			  "there is locked again only on SIGHUP", run->watch.failed ?
-			  run->watch.failed : 1, run->watch.failed > 1 ? "ies" : "y",
-			  strerror(-rc), rc == -ENOSPC ? ": raise fs.inotify.max_user_watches" :
-			  rc == -EMFILE ? ": raise fs.inotify.max_user_instances" : "");
+			  "there is locked again only on SIGHUP", w->failed,
+			  w->failed == 1 ? "y" : "ies", strerror(-w->err), watch_remedy(w->err));
 }
 
 static uint64_t mono_usec(void)
@@ -787,6 +802,7 @@ static void reload(void *ctx, enum hold_why why)
 		watch(run, why == HOLD_SIGHUP);
 	}
 	targets_free(&fresh);
+	targets_settle(&run->t);
 	if (run->cwd && chdir("/") != 0)
 		msg_warn("cannot leave '%s'", run->cwd);
 	/* Problems of a reload are said, and are not the exit status. */
@@ -798,7 +814,7 @@ static void reload(void *ctx, enum hold_why why)
 int cmd_lock(int argc, char **argv)
 {
 	struct lock_args a = { .out = { .cols = lock_cols, .ncols = NCOLS } };
-	struct lock_run run = { .a = &a, .facts_rc = 1, .watch = { .fd = -1 } };
+	struct lock_run run = { .a = &a, .facts_rc = 1, .watch = FSWATCH_INIT };
 	struct pidfile pf = { .path = NULL, .fd = -1 };
 	struct hold hold = { .watch = &run.watch, .reload = reload, .ctx = &run };
 	char held[160];
@@ -811,6 +827,9 @@ int cmd_lock(int argc, char **argv)
 		.anon_size = a.anon_size, .range_off = a.range_off, .range_len = a.range_len,
 		.files = a.files, .nfiles = a.nfiles, .pids = a.pids, .npids = a.npids,
 		.configs = a.configs, .nconfigs = a.nconfigs, .files_from = a.files_from,
+		/* With it, no file's read permission can refuse us: none is
+		 * checked ahead (an LSM that refuses is said at open). */
+		.read_any = caps_self_effective(CAP_DAC_READ_SEARCH),
 	};
 	run.procfd = procfs_open_or_err();
 	if ((rc = sdnotify_open(&run.sd)) != 0)
@@ -855,6 +874,10 @@ int cmd_lock(int argc, char **argv)
 		watch(&run, true);
 		if (a.daemon && chdir("/") != 0)
 			msg_warn("cannot leave '%s'", run.cwd);
+		/* What the walk and the report took goes back to the system:
+		 * the holder keeps only its regions. */
+		targets_settle(&run.t);
+		malloc_trim(0);
 		held_text(&run, held, sizeof(held));
 		/* Ready: every lock is in place, and the kernel counts them. */
 		sdnotify_send(&run.sd, "READY=1\nSTATUS=%s\nMAINPID=%d", held, (int)getpid());
@@ -867,7 +890,8 @@ int cmd_lock(int argc, char **argv)
 out:
 	notify_parent(&run, &notify, pf.fd);
 	fswatch_close(&run.watch);
-	targets_free(&run.t);
+	/* The kernel unmaps everything as the process exits. */
+	targets_abandon(&run.t);
 	pidfile_remove(&pf);
 	close(run.procfd);
 	sdnotify_close(&run.sd);

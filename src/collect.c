@@ -180,6 +180,7 @@ int collect_targets(const struct lock_spec *s, int procfd, struct targets *t,
 	int rc;
 
 	err[0] = '\0';
+	t->read_any = s->read_any;
 	t->problem = path_problem;
 	t->ctx = &c;
 	if (s->anon)

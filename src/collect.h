@@ -25,6 +25,7 @@ struct lock_spec {
 	const char *const *configs;
 	int nconfigs;
 	const char *files_from;
+	bool read_any;		/* CAP_DAC_READ_SEARCH: every file may be read */
 };
 
 enum collect_what {

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,21 +37,31 @@ static const char *base_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* Whether slot S holds the base name NAME (LEN bytes). */
+static bool holds(const struct fswatch *w, uint32_t s, const char *name, size_t len)
+{
+	const char *base = base_of(w->t->v[s - 1].name);
+
+	return strlen(base) == len && !memcmp(base, name, len);
+}
+
 /* The slot of the base name NAME (LEN bytes): where it is, or the empty one. */
-static const char **slot_of(const struct fswatch *w, const char *name, size_t len)
+static uint32_t *slot_of(const struct fswatch *w, const char *name, size_t len)
 {
 	size_t i = hash(name, len) & (w->nslots - 1);
 
-	while (w->names[i] && !(strlen(w->names[i]) == len && !memcmp(w->names[i], name, len)))
+	while (w->slots[i] && !holds(w, w->slots[i], name, len))
 		i = (i + 1) & (w->nslots - 1);
-	return &w->names[i];
+	return &w->slots[i];
 }
 
 /* The directory part of PATH ("." for none), watched, unless it is
  * PREV's (the files of a tree come directory by directory).  The kernel
  * gives a directory named twice its first watch descriptor again: those
- * rise, so a new one is a directory not watched before. */
-static void watch_dir(struct fswatch *w, const char *path, const char *prev, int *top)
+ * rise, so a new one is a directory not watched before.  A directory no
+ * longer held stays watched (its events find no held name): what was
+ * watched before a reload goes on queueing events while it runs. */
+static void watch_dir(struct fswatch *w, const char *path, const char *prev)
 {
 	const char *base = base_of(path);
 	size_t len = (size_t)(base - path);
@@ -68,8 +79,8 @@ static void watch_dir(struct fswatch *w, const char *path, const char *prev, int
 		dir[len > 1 ? len - 1 : len] = '\0';	/* "/" stays */
 	}
 	if ((wd = inotify_add_watch(w->fd, dir, EVENTS)) >= 0) {
-		if (wd > *top) {
-			*top = wd;
+		if (wd > w->top) {
+			w->top = wd;
 			w->dirs++;
 		}
 	} else {
@@ -79,40 +90,38 @@ static void watch_dir(struct fswatch *w, const char *path, const char *prev, int
 	}
 }
 
-int fswatch_open(struct fswatch *w, const struct targets *t)
+int fswatch_update(struct fswatch *w, const struct targets *t)
 {
 	const char *prev = NULL;
 	size_t n = 0;
-	int top = 0;
 
-	memset(w, 0, sizeof(*w));
-	w->fd = -1;
+	free(w->slots);
+	w->slots = NULL;
+	w->t = t;
+	w->failed = 0;
+	w->err = 0;
 	for (size_t i = 0; i < t->n; i++)
 		n += t->v[i].locked && !t->v[i].anon;
 	if (n == 0)
 		return 0;
-	for (w->nslots = 16; w->nslots < 2 * n; w->nslots *= 2)
+	for (w->nslots = 16; w->nslots < n + n / 2; w->nslots *= 2)
 		;
-	w->names = calloc(w->nslots, sizeof(*w->names));
-	if (!w->names)
+	w->slots = calloc(w->nslots, sizeof(*w->slots));
+	if (!w->slots)
 		return -ENOMEM;
-	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w->fd < 0) {
-		int e = -errno;
-
-		fswatch_close(w);
-		return e;
-	}
+	if (w->fd < 0 && (w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return -errno;
 	for (size_t i = 0; i < t->n; i++) {
-		const char *base, **slot;
+		const char *base;
+		uint32_t *slot;
 
 		if (!t->v[i].locked || t->v[i].anon)
 			continue;
 		base = base_of(t->v[i].name);
 		slot = slot_of(w, base, strlen(base));
 		if (!*slot)
-			*slot = base;
-		watch_dir(w, t->v[i].name, prev, &top);
+			*slot = (uint32_t)(i + 1);
+		watch_dir(w, t->v[i].name, prev);
 		prev = t->v[i].name;
 	}
 	return 0;
@@ -123,7 +132,7 @@ int fswatch_read(struct fswatch *w)
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
 	int changed = 0;
 
-	if (w->fd < 0)
+	if (w->fd < 0 || !w->slots)
 		return 0;
 	for (;;) {
 		ssize_t n = read(w->fd, buf, sizeof(buf));
@@ -147,7 +156,7 @@ void fswatch_close(struct fswatch *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);
-	free(w->names);
+	free(w->slots);
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 }

@@ -10,20 +10,30 @@
 #include "targets.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct fswatch {
 	int fd;			/* the inotify descriptor, or -1 */
-	const char **names;	/* the base names of held files: a hash set */
+	const struct targets *t;	/* what is held */
+	uint32_t *slots;	/* by base name: the index + 1 of a held file, or 0 */
 	size_t nslots;
 	size_t dirs;		/* directories watched */
+	int top;		/* the highest watch descriptor yet */
 	size_t failed;		/* directories that could not be watched */
 	int err;		/* why the first of them could not (-errno) */
 };
 
-/* Watches the directory of every locked file of T (anonymous memory has
- * none).  0, or -errno when inotify itself cannot be had; a directory that
- * cannot be watched is counted in FAILED, with the first reason in ERR. */
-int fswatch_open(struct fswatch *w, const struct targets *t);
+#define FSWATCH_INIT { .fd = -1 }
+
+/*
+ * Watches the directory of every locked file of T (anonymous memory has
+ * none), on the same inotify descriptor from one call to the next, so that
+ * a change made during a reload is queued, not lost; T must stay as it is
+ * until the next call or fswatch_close().  0, or -errno when inotify
+ * itself cannot be had; a directory that cannot be watched is counted in
+ * FAILED, with the first reason in ERR.
+ */
+int fswatch_update(struct fswatch *w, const struct targets *t);
 
 /* Reads what is pending: 1 when a held file's name was created, written,
  * renamed to or from, or deleted (or its directory went), else 0; -errno. */

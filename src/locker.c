@@ -39,51 +39,70 @@ static int cover(struct region *r)
 	return 0;
 }
 
+_Static_assert(sizeof(struct region) <= 64, "a region is 64 bytes at most");
+
+const char *locker_step_name(enum lock_step step)
+{
+	static const char *const names[] = {
+		[STEP_NONE] = "none", [STEP_CHECK] = "check", [STEP_OPEN] = "open",
+		[STEP_STAT] = "stat", [STEP_MMAP] = "mmap", [STEP_MLOCK] = "mlock",
+		[STEP_MLOCK2] = "mlock2",
+	};
+
+	return step < sizeof(names) / sizeof(names[0]) ? names[step] : "?";
+}
+
 /* What ST says of the file; the range checked against its size. */
 static int file_check(struct region *r, const struct stat *st)
 {
+	uint64_t size = (uint64_t)st->st_size;
+
 	if (S_ISDIR(st->st_mode))
 		return -EISDIR;
 	if (!S_ISREG(st->st_mode))
 		return -EINVAL;
-	r->file_size = (uint64_t)st->st_size;
 	r->dev = st->st_dev;
 	r->ino = st->st_ino;
-	if (r->file_size == 0)
+	if (size == 0)
 		return -ENODATA;
 	if (r->whole)
-		r->len = r->file_size - r->offset;
-	if (r->offset >= r->file_size || r->len > r->file_size - r->offset)
+		r->len = size - r->offset;
+	if (r->offset >= size || r->len > size - r->offset)
 		return -ERANGE;
 	return cover(r);
+}
+
+static int fail(struct region *r, enum lock_step step, int err)
+{
+	r->step = (uint8_t)step;
+	r->err = (int16_t)err;
+	return err;
 }
 
 int locker_file(const char *path, const struct stat *st, uint64_t offset,
 		uint64_t len, struct region *r)
 {
+	int rc;
+
 	memset(r, 0, sizeof(*r));
-	r->name = strdup(path);
-	if (!r->name)
-		return r->err = -ENOMEM;
+	r->name = path;
 	r->whole = len == 0;
 	r->offset = offset;
 	r->len = len;
-	r->step = "check";
-	r->err = file_check(r, st);
-	if (r->err == 0)
-		r->step = NULL;
-	return r->err;
+	rc = file_check(r, st);
+	return rc ? fail(r, STEP_CHECK, rc) : 0;
 }
 
 int locker_anon(uint64_t size, struct region *r)
 {
+	int rc;
+
 	memset(r, 0, sizeof(*r));
 	r->anon = true;
 	r->len = size;
-	r->name = strdup("anonymous");
-	if (!r->name)
-		return r->err = -ENOMEM;
-	return r->err = cover(r);
+	r->name = "anonymous";
+	rc = cover(r);
+	return rc ? fail(r, STEP_CHECK, rc) : 0;
 }
 
 static double now_ms(void)
@@ -95,7 +114,7 @@ static double now_ms(void)
 }
 
 /* Anonymous memory aligned to 2 MiB, so that it can be backed by huge pages. */
-static void *map_anon(size_t len, size_t *map_len)
+static void *map_anon(size_t len)
 {
 	uint64_t total = len;
 	char *p, *a;
@@ -108,37 +127,45 @@ static void *map_anon(size_t len, size_t *map_len)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	if (total == len) {
-		*map_len = len;
+	if (total == len)
 		return p;
-	}
 	a = (char *)(((uintptr_t)p + HUGE_2M - 1) & ~((uintptr_t)HUGE_2M - 1));
 	if (a > p)
 		munmap(p, (size_t)(a - p));
 	if (a + len < p + total)
 		munmap(a + len, (size_t)(p + total - (a + len)));
 	madvise(a, len, MADV_HUGEPAGE);
-	*map_len = len;
 	return a;
 }
 
-/* Whether most of the range is already in the page cache (sampled). */
+/* A range this small is read whole by the readahead of its first fault. */
+#define SMALL (128u << 10)
+/* The sample: this many windows of this many pages, spread over the range. */
+#define WINDOWS 4u
+#define WINDOW 16u
+
+/*
+ * Whether the range is already in the page cache: one decision a file,
+ * from a sample of WINDOWS windows (its start, its end, and between), one
+ * mincore() call each, whatever its size.  Asking about every page costs
+ * a page-cache lookup a page, as much as locking a cached file.
+ */
 static bool mostly_cached(void *map, size_t len)
 {
-	size_t ps = (size_t)page_size(), pages = len / ps, step, hits = 0, n = 0;
-	unsigned char v;
+	size_t ps = (size_t)page_size(), pages = len / ps, hits = 0, seen = 0;
+	unsigned char v[WINDOW];
 
-	step = pages > 256 ? pages / 256 : 1;
-	for (size_t i = 0; i < pages; i += step, n++)
-		if (mincore((char *)map + i * ps, ps, &v) == 0 && (v & 1))
-			hits++;
-	return n == 0 || hits * 10 >= n * 9;
-}
+	for (unsigned w = 0; w < WINDOWS; w++) {
+		size_t want = pages < WINDOW ? pages : WINDOW;
+		size_t first = (pages - want) / (WINDOWS - 1) * w;
 
-static int fail(struct region *r, const char *step, int err)
-{
-	r->step = step;
-	return r->err = err;
+		if (mincore((char *)map + first * ps, want * ps, v) != 0)
+			continue;
+		for (size_t i = 0; i < want; i++)
+			hits += v[i] & 1;
+		seen += want;
+	}
+	return seen == 0 || hits * 10 >= seen * 9;
 }
 
 /*
@@ -153,21 +180,20 @@ static int map_file(struct region *r, unsigned flags)
 	int fd = open(r->name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
 
 	if (fd < 0)
-		return fail(r, "open", -errno);
+		return fail(r, STEP_OPEN, -errno);
 	if (fstat(fd, &st) != 0)
-		rc = fail(r, "stat", -errno);
+		rc = fail(r, STEP_STAT, -errno);
 	else if ((rc = file_check(r, &st)) != 0)
-		fail(r, "check", rc);
+		fail(r, STEP_CHECK, rc);
 	else if ((r->map = mmap(NULL, (size_t)r->pages_len, PROT_READ, MAP_SHARED, fd,
 				(off_t)start)) == MAP_FAILED) {
 		r->map = NULL;
-		rc = fail(r, "mmap", -errno);
-	} else {
-		r->map_len = (size_t)r->pages_len;
+		rc = fail(r, STEP_MMAP, -errno);
+	} else if (!(flags & LOCK_ONFAULT) && r->pages_len > SMALL &&
+		   !mostly_cached(r->map, (size_t)r->pages_len)) {
 		/* Cold: start reading the whole range now, asynchronously, so
 		 * that the disk works while mlock() faults the pages in. */
-		if (!(flags & LOCK_ONFAULT) && !mostly_cached(r->map, r->map_len))
-			posix_fadvise(fd, (off_t)start, (off_t)r->map_len, POSIX_FADV_WILLNEED);
+		posix_fadvise(fd, (off_t)start, (off_t)r->pages_len, POSIX_FADV_WILLNEED);
 	}
 	close(fd);
 	return rc;
@@ -179,19 +205,19 @@ int locker_lock(struct region *r, unsigned flags)
 	int rc;
 
 	if (r->anon) {
-		r->map = map_anon((size_t)r->pages_len, &r->map_len);
+		r->map = map_anon((size_t)r->pages_len);
 		if (!r->map)
-			return fail(r, "mmap", -errno);
+			return fail(r, STEP_MMAP, -errno);
 	} else if ((rc = map_file(r, flags)) != 0) {
 		return rc;
 	}
 	/* Whole pages, as the kernel locks them: the report and the mapping
 	 * agree with VmLck. */
-	rc = flags & LOCK_ONFAULT ? sys_mlock2(r->map, r->map_len, MLOCK_ONFAULT)
-				  : sys_mlock(r->map, r->map_len);
-	r->ms = now_ms() - t0;
+	rc = flags & LOCK_ONFAULT ? sys_mlock2(r->map, (size_t)r->pages_len, MLOCK_ONFAULT)
+				  : sys_mlock(r->map, (size_t)r->pages_len);
+	r->ms = (float)(now_ms() - t0);
 	if (rc != 0)
-		return fail(r, flags & LOCK_ONFAULT ? "mlock2" : "mlock", -errno);
+		return fail(r, flags & LOCK_ONFAULT ? STEP_MLOCK2 : STEP_MLOCK, -errno);
 	r->locked = true;
 	return 0;
 }
@@ -199,7 +225,7 @@ int locker_lock(struct region *r, unsigned flags)
 void locker_unlock(struct region *r)
 {
 	if (r->locked && r->map) {
-		sys_munlock(r->map, r->map_len);
+		sys_munlock(r->map, (size_t)r->pages_len);
 		r->locked = false;
 		r->released = true;
 	}
@@ -209,7 +235,7 @@ void locker_release(struct region *r)
 {
 	/* munmap() unlocks as it unmaps: a munlock() first walks it twice. */
 	if (r->map)
-		munmap(r->map, r->map_len);
-	free(r->name);
-	memset(r, 0, sizeof(*r));
+		munmap(r->map, (size_t)r->pages_len);
+	r->map = NULL;
+	r->locked = false;
 }

@@ -3,42 +3,50 @@
 #define MEMLOCK_LOCKER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 enum { LOCK_ONFAULT = 1 };
 
+/* The step of locking that failed. */
+enum lock_step { STEP_NONE, STEP_CHECK, STEP_OPEN, STEP_STAT, STEP_MMAP, STEP_MLOCK,
+		 STEP_MLOCK2 };
+
 /*
- * One thing to lock.  A file's region holds no descriptor: it is opened
- * when it is locked and closed as soon as it is mapped, so that a tree of
- * any size needs one descriptor at a time, and only the mapping stays.
+ * One thing to lock, in 64 bytes: a holder of a tree keeps one for each
+ * file, and nothing else.  A file's region holds no descriptor: it is
+ * opened when it is locked and closed as soon as it is mapped, so that a
+ * tree of any size needs one descriptor at a time, and only the mapping
+ * stays.  The name is the caller's (targets keep them in one arena).
  */
 struct region {
-	char *name;		/* the path, or "anonymous" (malloc'd) */
-	bool anon;
-	bool whole;		/* the whole file: its size when it is opened */
-	dev_t dev;		/* the file, to find it named twice */
-	ino_t ino;
-	uint64_t file_size;
+	const char *name;	/* the path, or "anonymous" */
+	void *map;		/* the mapping, from offset rounded down, of pages_len */
 	uint64_t offset, len;	/* the bytes asked for */
 	uint64_t pages_len;	/* the whole pages that cover them */
-	void *map;		/* the mapping, from offset rounded down */
-	size_t map_len;
-	double ms;		/* time to lock */
-	int err;		/* 0, or -errno of the failed step */
-	const char *step;	/* "open", "mmap", "mlock" ... when err */
-	bool locked;
-	bool released;		/* was locked, then let go after another failed */
-	bool skipped;		/* not tried: beyond what vm.max_map_count allows */
-	bool carried;		/* locked before a reload, and kept through it */
+	dev_t dev;		/* the file, to find it named twice */
+	ino_t ino;
+	float ms;		/* time to lock */
+	int16_t err;		/* 0, or -errno of the failed step */
+	uint8_t step;		/* enum lock_step: which, when err */
+	bool anon : 1;
+	bool whole : 1;		/* the whole file: its size when it is opened */
+	bool locked : 1;
+	bool released : 1;	/* was locked, then let go after another failed */
+	bool skipped : 1;	/* not tried: beyond what vm.max_map_count allows */
+	bool carried : 1;	/* locked before a reload, and kept through it */
 };
+
+/* "open", "mmap", "mlock" ...: the call of STEP, for messages. */
+const char *locker_step_name(enum lock_step step);
 
 /*
  * A region for [OFFSET, OFFSET + LEN) of PATH (LEN 0: to the end), from
  * ST, the file's stat: -EISDIR, -EINVAL (not a regular file), -ENODATA
- * (empty), -ERANGE (the range passes the end), or -ENOMEM.  Nothing is
- * opened yet.
+ * (empty), or -ERANGE (the range passes the end).  Nothing is opened yet,
+ * and PATH is not copied: it must live as long as R.
  */
 int locker_file(const char *path, const struct stat *st, uint64_t offset,
 		uint64_t len, struct region *r);
@@ -54,7 +62,7 @@ int locker_lock(struct region *r, unsigned flags);
 /* Unlocks R, keeping what the report needs. */
 void locker_unlock(struct region *r);
 
-/* Unlocks and unmaps R, and frees what it holds. */
+/* Unlocks and unmaps R. */
 void locker_release(struct region *r);
 
 #endif

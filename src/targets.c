@@ -28,7 +28,7 @@ static bool same(const struct region *a, const struct region *b)
 }
 
 /* The slot of R's key: where it is, or the empty one where it would go. */
-static size_t *slot_of(const struct targets *t, const struct region *r)
+static uint32_t *slot_of(const struct targets *t, const struct region *r)
 {
 	size_t i = key_hash(r) & (t->nslots - 1);
 
@@ -40,10 +40,13 @@ static size_t *slot_of(const struct targets *t, const struct region *r)
 /* Keeps the table at most half full. */
 static int grow_slots(struct targets *t)
 {
-	size_t old = t->nslots, *olds = t->slots;
+	size_t old = t->nslots;
+	uint32_t *olds = t->slots;
 
 	if (t->n + 1 <= t->nslots / 2)
 		return 0;
+	if (t->n + 1 >= UINT32_MAX / 2)
+		return -ENOMEM;
 	t->nslots = old ? old * 2 : 64;
 	t->slots = calloc(t->nslots, sizeof(*t->slots));
 	if (!t->slots) {
@@ -52,39 +55,70 @@ static int grow_slots(struct targets *t)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < t->n; i++)
-		*slot_of(t, &t->v[i]) = i + 1;
+		if (!t->v[i].anon)
+			*slot_of(t, &t->v[i]) = (uint32_t)(i + 1);
 	free(olds);
 	return 0;
 }
 
-/* Keeps R (taking what it holds) unless its bytes are already there. */
+/*
+ * The names, packed in chunks: a name costs its bytes and its NUL, not a
+ * malloc() each; they live as long as the targets.
+ */
+struct name_chunk {
+	struct name_chunk *next;
+	size_t used, size;
+	char text[];
+};
+
+#define CHUNK (64u << 10)
+
+static const char *name_copy(struct targets *t, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct name_chunk *c = t->names;
+
+	if (!c || c->size - c->used < len) {
+		size_t size = len > CHUNK ? len : CHUNK;
+
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->next = t->names;
+		c->used = 0;
+		c->size = size;
+		t->names = c;
+	}
+	memcpy(c->text + c->used, name, len);
+	c->used += len;
+	return c->text + c->used - len;
+}
+
+/* Keeps R, with a copy of its name, unless its bytes are already there. */
 static int keep(struct targets *t, struct region *r)
 {
-	size_t *slot;
+	uint32_t *slot = NULL;
 
 	if (!r->anon) {
-		if (grow_slots(t) != 0) {
-			locker_release(r);
+		if (grow_slots(t) != 0)
 			return -ENOMEM;
-		}
 		slot = slot_of(t, r);
-		if (*slot) {
-			locker_release(r);
+		if (*slot)
 			return 0;
-		}
-		*slot = t->n + 1;
+		if (!(r->name = name_copy(t, r->name)))
+			return -ENOMEM;
 	}
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
 		struct region *nv = realloc(t->v, cap * sizeof(*t->v));
 
-		if (!nv) {
-			locker_release(r);
+		if (!nv)
 			return -ENOMEM;
-		}
 		t->v = nv;
 		t->cap = cap;
 	}
+	if (slot)
+		*slot = (uint32_t)(t->n + 1);
 	t->v[t->n++] = *r;
 	if (size_add(t->bytes, r->pages_len, &t->bytes) != 0)
 		t->bytes_overflow = true;
@@ -95,24 +129,15 @@ static int add_file(struct targets *t, const char *path, const struct stat *st,
 		    uint64_t offset, uint64_t len)
 {
 	struct region r;
-	int rc = locker_file(path, st, offset, len, &r), fd;
+	int rc = locker_file(path, st, offset, len, &r);
 
-	/* What may not be read is refused now, before anything is locked;
-	 * the descriptor does not stay (it is opened again to be mapped). */
-	if (rc == 0) {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (fd < 0)
-			rc = -errno;
-		else
-			close(fd);
-	}
+	/* What may not be read is refused now, before anything is locked:
+	 * asked of the kernel with the effective ids and capabilities, as
+	 * open() will be, without a descriptor made and closed for it. */
+	if (rc == 0 && !t->read_any && faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) != 0)
+		rc = -errno;
 	if (rc) {
-		if (rc == -ENOMEM) {
-			locker_release(&r);
-			return rc;
-		}
-		t->problem(t->ctx, path, rc, r.file_size);
-		locker_release(&r);
+		t->problem(t->ctx, path, rc, (uint64_t)st->st_size);
 		return 0;
 	}
 	return keep(t, &r);
@@ -182,22 +207,42 @@ int targets_add_anon(struct targets *t, uint64_t size)
 	struct region r;
 	int rc = locker_anon(size, &r);
 
-	if (rc) {
-		locker_release(&r);
-		return rc;
+	return rc ? rc : keep(t, &r);
+}
+
+void targets_settle(struct targets *t)
+{
+	struct region *v = t->n ? realloc(t->v, t->n * sizeof(*t->v)) : NULL;
+
+	if (v) {
+		t->v = v;
+		t->cap = t->n;
 	}
-	return keep(t, &r);
+	free(t->slots);
+	t->slots = NULL;
+	t->nslots = 0;
+}
+
+void targets_abandon(struct targets *t)
+{
+	while (t->names) {
+		struct name_chunk *next = t->names->next;
+
+		free(t->names);
+		t->names = next;
+	}
+	free(t->v);
+	free(t->slots);
+	t->v = NULL;
+	t->slots = NULL;
+	t->n = t->cap = t->nslots = 0;
 }
 
 void targets_free(struct targets *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		locker_release(&t->v[i]);
-	free(t->v);
-	free(t->slots);
-	t->v = NULL;
-	t->slots = NULL;
-	t->n = t->cap = t->nslots = 0;
+	targets_abandon(t);
 }
 
 /* The next anonymous region of FRESH from *AT on, of LEN, not locked yet. */
@@ -216,7 +261,8 @@ static struct region *next_anon(struct targets *fresh, size_t *at, uint64_t len)
 
 size_t targets_adopt(struct targets *fresh, struct targets *old)
 {
-	size_t moved = 0, anon_at = 0, *slot;
+	size_t moved = 0, anon_at = 0;
+	uint32_t *slot;
 
 	for (size_t i = 0; i < old->n; i++) {
 		struct region *o = &old->v[i], *f = NULL;
@@ -230,10 +276,8 @@ size_t targets_adopt(struct targets *fresh, struct targets *old)
 		if (!f || f->locked)
 			continue;
 		f->map = o->map;
-		f->map_len = o->map_len;
 		f->locked = f->carried = true;
 		o->map = NULL;
-		o->map_len = 0;
 		o->locked = false;
 		moved++;
 	}

@@ -14,11 +14,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct name_chunk;
+
 struct targets {
 	struct region *v;
 	size_t n, cap;
-	size_t *slots;		/* hash of (dev, ino, offset, len): index + 1, or 0 */
+	uint32_t *slots;	/* hash of (dev, ino, offset, len): index + 1, or 0 */
 	size_t nslots;
+	struct name_chunk *names;	/* the regions' names, packed */
+	bool read_any;		/* the caller may read any file (CAP_DAC_READ_SEARCH):
+				 * no check before locking */
 	uint64_t bytes;		/* the sum of their whole pages */
 	bool bytes_overflow;	/* that sum passed 2^64 */
 	/* A path that cannot be locked: ERR is -errno (-EISDIR, -EINVAL,
@@ -54,7 +59,15 @@ size_t targets_adopt(struct targets *fresh, struct targets *old);
  * path of one OLD still holds: files replaced on disk, locked again. */
 size_t targets_count_replaced(const struct targets *fresh, const struct targets *old);
 
+/* Once locked: the duplicate check's table is freed and the regions take
+ * no more room than they need (a reload collects a new set, with its own). */
+void targets_settle(struct targets *t);
+
 /* Unlocks and unmaps every region, and frees everything. */
 void targets_free(struct targets *t);
+
+/* Frees everything but the mappings, for a process about to exit: the
+ * kernel unmaps them all at once, faster than one munmap() each. */
+void targets_abandon(struct targets *t);
 
 #endif
