@@ -236,6 +236,27 @@ for d in range(20):
 	assert_output "memlock: reload (SIGHUP): 0 new locked, 0 released, 0 replaced on disk and locked again, 0 could not be locked; holding 7.8M in 2000 regions (VmLck 7.8M)"
 }
 
+@test "a holder of 20,000 files keeps about 100 bytes a file of its own (RssAnon), once ready" {
+	[ -z "${MEMLOCK_SANITIZED:-}" ] || skip "ASan's shadow memory is not memlock's"
+	mkdir "$D/tree"
+	/usr/bin/python3 -c 'import os, sys
+for d in range(200):
+    os.mkdir(f"{sys.argv[1]}/{d:03d}")
+    for i in range(100):
+        with open(f"{sys.argv[1]}/{d:03d}/file{i:03d}", "wb") as f:
+            f.write(b"x")' "$D/tree"
+	notify_hold --anon 4K
+	local base
+	base=$(proc_bytes "$HOLDER" RssAnon)
+	kill -TERM "$HOLDER"
+	wait_line "$D/log" "^exit " || fail "memlock did not end"
+	rm -f "$D/sock" "$D/log"
+	notify_hold -r "$D/tree"
+	assert_equal "$(proc_bytes "$HOLDER" VmLck)" $((20000 * 4096))
+	local per=$((($(proc_bytes "$HOLDER" RssAnon) - (base - 4096)) / 20000))
+	((per <= 128)) || fail "$per bytes a file"
+}
+
 @test "70,000 files: what vm.max_map_count allows, said in one line; without -k nothing stays" {
 	local max
 	max=$(cat /proc/sys/vm/max_map_count)

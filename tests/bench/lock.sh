@@ -359,31 +359,38 @@ else
 fi
 
 # The holder's memory: RssAnon (its heap and private anonymous memory) once
-# the report is out, per file held, beyond a holder of --anon 4K (less
+# it is ready, per file held, beyond a holder of --anon 4K (less
 # the 4 KiB it locks, and so has resident).  Page tables (VmPTE) are the
 # kernel's, as for any process that maps the files; shown apart.
 status_kb() {
 	awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
 }
-# hold OUT ARGS...: starts a holder, and returns once its report is out.
+# hold OUT ARGS...: starts a holder under the stand-in service manager, and
+# returns once it said READY=1: its locks are in place and what it needed
+# only to collect and report them is given back.
 hold() {
 	local out=$1 i
 	shift
-	"$MEMLOCK" lock "$@" >"$out" 2>"$out.err" &
-	holder=$!
+	rm -f "$work/notify.sock" "$out.log"
+	/usr/bin/python3 tests/helpers/notify-listen.py "$work/notify.sock" "$out.log" \
+		"$MEMLOCK" lock "$@" >"$out" 2>"$out.err" &
+	listener=$!
 	for ((i = 0; i < 6000; i++)); do
-		grep -q '^locked ' "$out" && return 0
-		kill -0 "$holder" 2>/dev/null || break
+		if grep -q 'READY=1' "$out.log" 2>/dev/null; then
+			holder=$(awk '$1 == "pid" { print $2; exit }' "$out.log")
+			return 0
+		fi
+		kill -0 "$listener" 2>/dev/null || break
 		sleep 0.01
 	done
-	echo "memlock lock $* gave no report; it said:" >&2
+	echo "memlock lock $* did not become ready; it said:" >&2
 	cat "$out.err" >&2
 	exit 1
 }
 unhold() {
 	kill "$holder"
-	wait "$holder" || true
-	holder=
+	wait "$listener" || true
+	holder='' listener=''
 }
 hold "$work/hold-anon" --anon 4K
 base_anon=$(status_kb "$holder" RssAnon) base_pte=$(status_kb "$holder" VmPTE)
