@@ -211,6 +211,10 @@ struct lock_run {
 	struct sdnotify sd;		/* the service manager, if it asked */
 	struct fswatch watch;		/* the directories of held files */
 	char *cwd;			/* --daemon: where relative names are */
+	struct paths stdin_list;	/* --files-from -, as read at start */
+	bool reloading;
+	size_t reload_problems;		/* what a reload could not collect */
+	bool reload_abort;		/* it met what says nothing of the files */
 };
 
 static void worse(struct lock_run *run, int status)
@@ -277,6 +281,18 @@ static void said(void *ctx, const struct collect_problem *p)
 {
 	struct lock_run *run = ctx;
 
+	/*
+	 * At a reload, what could not be collected is counted; and what says
+	 * nothing of the files themselves (no descriptor or memory left, a
+	 * list that cannot be read or is empty) keeps everything held as it
+	 * is, rather than let go of what it could not look at.
+	 */
+	if (run->reloading && p->what != CP_NOT_DYNAMIC) {
+		run->reload_problems++;
+		if (p->err == -EMFILE || p->err == -ENFILE || p->err == -ENOMEM ||
+		    p->what == CP_LIST_UNREAD || p->what == CP_LIST_EMPTY)
+			run->reload_abort = true;
+	}
 	switch (p->what) {
 	case CP_PATH:
 		worse(run, path_failed(p->path, p->err, run->a, p->size));
@@ -338,7 +354,7 @@ static int collect(struct lock_run *run, struct targets *t, const char *what)
 	if (rc == -ENOMEM || rc == -ERANGE)
 		snprintf(err, sizeof(err), "out of memory");
 	if (what)
-		msg_warnx("%s: %s; still holding what was held", what, err);
+		msg_warnx("%s; still holding what was held", err);
 	else
 		msg_warnx("%s", err);
 	return rc == -EINVAL || rc == -ENODATA || rc == -ENOENT || rc == -ENOTDIR ?
@@ -361,59 +377,92 @@ static bool pending(const struct targets *t, size_t *n, uint64_t *bytes)
 	return ok;
 }
 
-/* The memory guard, before anything is faulted in: refuses what
- * MemAvailable or the memory cgroup cannot take, and what it cannot see. */
-static int guard(struct lock_run *run, const struct targets *t)
+/* The guard's refusal of NEED bytes (in N files, or anonymous), worded;
+ * returns its exit status. */
+static int guard_said(const struct lock_run *run, enum memguard_verdict v, struct memguard *g,
+		      uint64_t need, size_t n)
 {
-	const struct lock_args *a = run->a;
-	struct memguard g;
 	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ], b3[SIZE_BUFSZ], b4[SIZE_BUFSZ];
-	char b5[SIZE_BUFSZ], what[64];
-	char file[400];
-	uint64_t need;
-	size_t n;
-	bool fits64 = pending(t, &n, &need);
+	char b5[SIZE_BUFSZ], what[64], file[400];
 	int err;
 
-	if (a->no_guard || a->onfault || n == 0)
-		return EXIT_OK;
-	if (a->anon)
+	if (run->a->anon)
 		snprintf(what, sizeof(what), "of anonymous memory");
 	else
 		snprintf(what, sizeof(what), "in %zu file%s", n, n == 1 ? "" : "s");
-	if (!fits64) {
-		msg_warnx("refusing to lock more than 16E %s: no machine has that much memory",
-			  what);
-		return EXIT_REFUSED;
-	}
-	memguard_read(run->procfd, 0, &g);
-	switch (memguard_check(&g, need)) {
+	switch (v) {
 	case GUARD_FITS:
 		return EXIT_OK;
 	case GUARD_OVER_AVAILABLE:
 		msg_warnx("refusing to lock %s %s: only %s is available (MemAvailable), and "
 			  "faulting in more would set off the OOM killer; --no-guard locks "
 			  "anyway", size_format(need, false, b1), what,
-			  size_format(g.mi.available, false, b2));
+			  size_format(g->mi.available, false, b2));
 		return EXIT_REFUSED;
 	case GUARD_OVER_CGROUP:
 		msg_warnx("refusing to lock %s %s: memory cgroup %s can take %s more (limit "
 			  "%s, %s used of which %s is reclaimable cache), and its OOM killer "
 			  "would end a process in it; --no-guard locks anyway",
-			  size_format(need, false, b1), what, g.cg.path,
-			  size_format(procfs_memcg_room(&g.cg), false, b2),
-			  size_format(g.cg.limit, false, b3), size_format(g.cg.usage, false, b4),
-			  size_format(g.cg.reclaimable, false, b5));
+			  size_format(need, false, b1), what, g->cg.path,
+			  size_format(procfs_memcg_room(&g->cg), false, b2),
+			  size_format(g->cg.limit, false, b3), size_format(g->cg.usage, false, b4),
+			  size_format(g->cg.reclaimable, false, b5));
 		return EXIT_REFUSED;
 	case GUARD_UNKNOWN:
 	default:
-		memguard_unreadable(&g, file, sizeof(file), &err);
+		memguard_unreadable(g, file, sizeof(file), &err);
 		msg_warnx("cannot verify that %s %s fits in memory: %s cannot be read (%s); "
 			  "--no-guard locks anyway", size_format(need, false, b1), what, file,
 			  err == -ENOTSUP ? "not a cgroup filesystem" : err == -ENODATA ?
 			  "no MemAvailable in it" : strerror(-err));
 		return EXIT_UNKNOWN;
 	}
+}
+
+/*
+ * The memory guard, before anything is faulted in: refuses what
+ * MemAvailable or the memory cgroup cannot take, and what it cannot see.
+ * At start all or nothing; at a reload (SOME), the new files that fit, in
+ * order, and the rest are refused, in one line.
+ */
+static int guard(struct lock_run *run, struct targets *t, bool some)
+{
+	struct memguard g;
+	enum memguard_verdict v = GUARD_FITS, last = GUARD_FITS;
+	uint64_t need, took = 0, refused = 0;
+	size_t n, nrefused = 0;
+	bool fits64 = pending(t, &n, &need);
+
+	if (run->a->no_guard || run->a->onfault || n == 0)
+		return EXIT_OK;
+	if (!fits64 && !some) {
+		msg_warnx("refusing to lock more than 16E in %zu files: no machine has that "
+			  "much memory", n);
+		return EXIT_REFUSED;
+	}
+	memguard_read(run->procfd, 0, &g);
+	if (fits64 && (v = memguard_check(&g, need)) == GUARD_FITS)
+		return EXIT_OK;
+	if (!some)
+		return guard_said(run, v, &g, need, n);
+	for (size_t i = 0; i < t->n; i++) {
+		struct region *r = &t->v[i];
+		uint64_t with;
+
+		if (r->locked || r->skipped)
+			continue;
+		if (size_add(took, r->pages_len, &with) == 0 &&
+		    (v = memguard_check(&g, with)) == GUARD_FITS) {
+			took = with;
+			continue;
+		}
+		last = v;
+		r->skipped = true;
+		nrefused++;
+		if (size_add(refused, r->pages_len, &refused) != 0)
+			refused = UINT64_MAX;
+	}
+	return nrefused ? guard_said(run, last, &g, refused, nrefused) : EXIT_OK;
 }
 
 /* Room for memlock's own allocations, which may map memory too. */
@@ -667,10 +716,10 @@ static int pidfile_failed(int rc, const char *path, int holder)
 }
 
 /* Sends the outcome to the --daemon parent, once; the child keeps the
- * pidfile, /proc and the service manager's socket. */
+ * pidfile, /proc, the service manager's socket and its inotify. */
 static void notify_parent(struct lock_run *run, int *notify, int pidfile_fd)
 {
-	int keep[] = { pidfile_fd, run->procfd, run->sd.fd };
+	int keep[] = { pidfile_fd, run->procfd, run->sd.fd, run->watch.fd };
 
 	if (*notify < 0)
 		return;
@@ -738,7 +787,7 @@ static uint64_t mono_usec(void)
 
 /* What a reload changed, counted before what is gone is released. */
 struct reload_count {
-	size_t locked, failed, released, replaced;
+	size_t locked, failed, kept_old, released, replaced;
 };
 
 static void reload_count(const struct targets *fresh, const struct targets *old,
@@ -746,8 +795,11 @@ static void reload_count(const struct targets *fresh, const struct targets *old,
 {
 	*c = (struct reload_count){ .replaced = targets_count_replaced(fresh, old) };
 	for (size_t i = 0; i < fresh->n; i++) {
-		c->locked += fresh->v[i].locked && !fresh->v[i].carried;
-		c->failed += !fresh->v[i].locked && (fresh->v[i].err || fresh->v[i].skipped);
+		const struct region *r = &fresh->v[i];
+
+		c->locked += r->locked && !r->carried;
+		c->failed += (!r->locked && (r->err || r->skipped)) || r->kept_old;
+		c->kept_old += r->kept_old;
 	}
 	for (size_t i = 0; i < old->n; i++)
 		c->released += old->v[i].locked;
@@ -757,28 +809,77 @@ static void reload_count(const struct targets *fresh, const struct targets *old,
 static void reload_line(struct lock_run *run, const char *what, const struct reload_count *c,
 			bool said_anyway)
 {
-	char held[160];
+	char held[160], kept[96] = "";
 
-	if (!said_anyway && !c->locked && !c->failed && !c->released)
+	if (!said_anyway && !c->locked && !c->failed && !c->released && !run->reload_problems)
 		return;
 	held_text(run, held, sizeof(held));
+	if (c->kept_old)
+		snprintf(kept, sizeof(kept), " (for %zu replaced on disk, the old copy stays held)",
+			 c->kept_old);
 	msg_warnx("%s: %zu new locked, %zu released, %zu replaced on disk and locked again, "
-		  "%zu could not be locked%s; %s", what, c->locked - c->replaced,
-		  c->released - c->replaced, c->replaced, c->failed,
+		  "%zu could not be locked%s%s; %s", what, c->locked - c->replaced,
+		  c->released - c->replaced, c->replaced, c->failed + run->reload_problems, kept,
 		  holder_stop_pending() ? " (stopped short: ending)" : "", held);
+}
+
+/* Locks again what a reload keeps: a file written again in place (the
+ * same inode and size) lost its locked pages to the truncation. */
+static void relock_carried(struct lock_run *run, struct targets *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct region *r = &t->v[i];
+		int rc;
+
+		if (!r->carried || r->anon || holder_stop_pending())
+			continue;
+		if ((rc = locker_relock(r, run->a->onfault ? LOCK_ONFAULT : 0)) != 0)
+			msg_warnx("cannot lock '%s' again: %s (%s)", r->name, strerror(-rc),
+				  diag_errno_name(rc));
+	}
+}
+
+/* The reload proper, in the directory where relative names are: locks
+ * into FRESH, and returns 0 when FRESH is to be held from now on. */
+static int reload_into(struct lock_run *run, struct targets *fresh, const char *what,
+		       bool sighup)
+{
+	struct reload_count count;
+
+	if (collect(run, fresh, what) != 0)
+		return -1;
+	if (run->reload_abort) {
+		msg_warnx("still holding what was held");
+		return -1;
+	}
+	targets_adopt(fresh, &run->t);
+	relock_carried(run, fresh);
+	check_map_count(run, fresh, true);
+	guard(run, fresh, true);
+	lock_all(run, fresh, true);
+	targets_keep_old(fresh, &run->t);
+	reload_count(fresh, &run->t, &count);
+	targets_free(&run->t);
+	run->t = *fresh;
+	*fresh = (struct targets){ 0 };
+	msg_prefix(NULL);
+	reload_line(run, what, &count, sighup);
+	watch(run, sighup);
+	return 0;
 }
 
 /*
  * A reload: everything asked is collected again; what is the same file and
- * range as before stays locked as it is, what is new is locked, and only
- * then is what is gone (or replaced on disk) released.  A problem is said
- * and keeps nothing from being held: the hold goes on, with what it could.
+ * range as before stays locked as it is (and is locked again, for what was
+ * rewritten in place), what is new is locked, and only then is what is
+ * gone, or replaced on disk by a copy that is now locked, released.  A
+ * problem is said and keeps nothing from being held: the hold goes on,
+ * with what it could.
  */
 static void reload(void *ctx, enum hold_why why)
 {
 	struct lock_run *run = ctx;
 	struct targets fresh = { 0 };
-	struct reload_count count;
 	const char *what = why == HOLD_SIGHUP ? "reload (SIGHUP)" : "held files changed on disk";
 	char held[160];
 	int status = run->status;
@@ -787,28 +888,33 @@ static void reload(void *ctx, enum hold_why why)
 		sdnotify_send(&run->sd, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
 			      (unsigned long long)mono_usec());
 	run->facts_rc = 1;	/* limits and counters may have changed */
-	if (run->cwd && chdir(run->cwd) != 0) {
-		msg_warn("%s: cannot go back to '%s', where relative names are", what, run->cwd);
-	} else if (collect(run, &fresh, what) == 0) {
-		targets_adopt(&fresh, &run->t);
-		check_map_count(run, &fresh, true);
-		if (guard(run, &fresh) == EXIT_OK)
-			lock_all(run, &fresh, true);
-		reload_count(&fresh, &run->t, &count);
-		targets_free(&run->t);
-		run->t = fresh;
-		fresh = (struct targets){ 0 };
-		reload_line(run, what, &count, why == HOLD_SIGHUP);
-		watch(run, why == HOLD_SIGHUP);
-	}
+	run->reloading = true;
+	run->reload_problems = 0;
+	run->reload_abort = false;
+	msg_prefix(what);
+	if (run->cwd && chdir(run->cwd) != 0)
+		msg_warn("cannot go back to '%s', where relative names are", run->cwd);
+	else
+		reload_into(run, &fresh, what, why == HOLD_SIGHUP);
+	msg_prefix(NULL);
 	targets_free(&fresh);
 	targets_settle(&run->t);
 	if (run->cwd && chdir("/") != 0)
 		msg_warn("cannot leave '%s'", run->cwd);
 	/* Problems of a reload are said, and are not the exit status. */
 	run->status = status;
+	run->reloading = false;
 	held_text(run, held, sizeof(held));
-	sdnotify_send(&run->sd, "READY=1\nSTATUS=%s", held);
+	sdnotify_send(&run->sd, "%sSTATUS=%s", why == HOLD_SIGHUP ? "READY=1\n" : "", held);
+}
+
+/* The hold cannot wait on a signalfd: signals still end it, and SIGHUP
+ * still reloads, but changes on disk are not seen. */
+static void degraded(void *ctx, int err)
+{
+	(void)ctx;
+	msg_warnx("cannot wait for signals and files together (signalfd: %s): a held file "
+		  "replaced on disk is locked again only on SIGHUP", strerror(-err));
 }
 
 int cmd_lock(int argc, char **argv)
@@ -816,10 +922,12 @@ int cmd_lock(int argc, char **argv)
 	struct lock_args a = { .out = { .cols = lock_cols, .ncols = NCOLS } };
 	struct lock_run run = { .a = &a, .facts_rc = 1, .watch = FSWATCH_INIT };
 	struct pidfile pf = { .path = NULL, .fd = -1 };
-	struct hold hold = { .watch = &run.watch, .reload = reload, .ctx = &run };
+	struct hold hold = { .watch = &run.watch, .reload = reload, .degraded = degraded,
+			     .ctx = &run };
 	char held[160];
 	sigset_t set;
 	int rc, notify = -1, sig = 0, holder = 0;
+	bool holding;
 
 	cli_parse(&lock_argp, argc, argv, 0, &a);
 	run.spec = (struct lock_spec){
@@ -830,6 +938,7 @@ int cmd_lock(int argc, char **argv)
 		/* With it, no file's read permission can refuse us: none is
 		 * checked ahead (an LSM that refuses is said at open). */
 		.read_any = caps_self_effective(CAP_DAC_READ_SEARCH),
+		.stdin_list = &run.stdin_list,
 	};
 	run.procfd = procfs_open_or_err();
 	if ((rc = sdnotify_open(&run.sd)) != 0)
@@ -839,8 +948,10 @@ int cmd_lock(int argc, char **argv)
 	/* The kernel refused the fork (RLIMIT_NPROC, memory): nothing held. */
 	if (a.daemon && (rc = holder_daemonize(&notify)) != 0)
 		msg_errx(EXIT_REFUSED, "cannot start the holder: %s", strerror(-rc));
+	/* Only relative names need it, and only at a reload. */
 	if (a.daemon && !(run.cwd = getcwd(NULL, 0)))
-		msg_err(EXIT_UNKNOWN, "cannot tell the working directory");
+		msg_warn("cannot tell the working directory: a reload finds relative names "
+			 "from /");
 	if (a.pidfile && (rc = pidfile_create(a.pidfile, &pf, &holder)) != 0) {
 		run.status = pidfile_failed(rc, a.pidfile, holder);
 		goto out;
@@ -855,7 +966,7 @@ int cmd_lock(int argc, char **argv)
 	worse(&run, check_map_count(&run, &run.t, false));
 	if (run.status && !a.keep_going)
 		goto out;
-	rc = guard(&run, &run.t);
+	rc = guard(&run, &run.t, false);
 	if (rc) {
 		worse(&run, rc);
 		goto out;
@@ -869,10 +980,14 @@ int cmd_lock(int argc, char **argv)
 	/* --keep-going: whatever failed, "exit 1 at the end". */
 	if (a.keep_going && run.status)
 		run.status = EXIT_REFUSED;
-	notify_parent(&run, &notify, pf.fd);
-	if (holds_any(&run.t) && !(a.have_timeout && a.timeout_ms == 0)) {
+	holding = holds_any(&run.t) && !(a.have_timeout && a.timeout_ms == 0);
+	/* Watched before --daemon's parent returns: what cannot be is said
+	 * where the command was typed. */
+	if (holding)
 		watch(&run, true);
-		if (a.daemon && chdir("/") != 0)
+	notify_parent(&run, &notify, pf.fd);
+	if (holding) {
+		if (a.daemon && run.cwd && chdir("/") != 0)
 			msg_warn("cannot leave '%s'", run.cwd);
 		/* What the walk and the report took goes back to the system:
 		 * the holder keeps only its regions. */
@@ -895,6 +1010,7 @@ out:
 	pidfile_remove(&pf);
 	close(run.procfd);
 	sdnotify_close(&run.sd);
+	paths_free(&run.stdin_list);
 	free(run.cwd);
 	/* A signal other than the three that end the hold as asked: passed
 	 * on, now that nothing is left behind. */

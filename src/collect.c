@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 struct collect {
-	const struct lock_spec *spec;
+	struct lock_spec *spec;
 	struct targets *t;
 	int procfd;
 	collect_say_fn *say;
@@ -157,8 +157,18 @@ static int read_configs(const struct lock_spec *s, struct conf *cf, char *err, s
 /* --files-from LIST */
 static int add_list(struct collect *c, const char *list)
 {
+	struct lock_spec *s = c->spec;
 	struct paths v = { 0 };
-	int rc = sources_list(list, c->spec->nul, &v);
+	bool is_stdin = strcmp(list, "-") == 0 && s->stdin_list;
+	int rc;
+
+	if (is_stdin && s->stdin_read) {
+		for (size_t k = 0; k < s->stdin_list->n; k++)
+			if ((rc = add_one(c, s->stdin_list->v[k])) != 0)
+				return rc;
+		return 0;
+	}
+	rc = sources_list(list, s->nul, &v);
 
 	if (rc && rc != -ENOMEM) {
 		say(c, CP_LIST_UNREAD, list, NULL, rc, 0, 0);
@@ -168,11 +178,16 @@ static int add_list(struct collect *c, const char *list)
 	}
 	for (size_t k = 0; rc == 0 && k < v.n; k++)
 		rc = add_one(c, v.v[k]);
+	if (is_stdin && rc == 0) {
+		*s->stdin_list = v;
+		s->stdin_read = true;
+		return 0;
+	}
 	paths_free(&v);
 	return rc;
 }
 
-int collect_targets(const struct lock_spec *s, int procfd, struct targets *t,
+int collect_targets(struct lock_spec *s, int procfd, struct targets *t,
 		    collect_say_fn *sayfn, void *ctx, char *err, size_t errlen)
 {
 	struct collect c = { .spec = s, .t = t, .procfd = procfd, .say = sayfn, .ctx = ctx };

@@ -8,6 +8,7 @@
 #ifndef MEMLOCK_COLLECT_H
 #define MEMLOCK_COLLECT_H
 
+#include "sources.h"
 #include "targets.h"
 
 #include <stdbool.h>
@@ -26,6 +27,10 @@ struct lock_spec {
 	int nconfigs;
 	const char *files_from;
 	bool read_any;		/* CAP_DAC_READ_SEARCH: every file may be read */
+	/* --files-from -: standard input is read once, at start; a reload
+	 * takes the same list again. */
+	struct paths *stdin_list;
+	bool stdin_read;
 };
 
 enum collect_what {
@@ -58,7 +63,7 @@ typedef void collect_say_fn(void *ctx, const struct collect_problem *p);
  * there; one that names nothing is -ENODATA.  -ENOMEM leaves T partly
  * filled (the caller frees it).  PROCFD is /proc, for --pid and pid:NAME.
  */
-int collect_targets(const struct lock_spec *spec, int procfd, struct targets *t,
+int collect_targets(struct lock_spec *spec, int procfd, struct targets *t,
 		    collect_say_fn *say, void *ctx, char *err, size_t errlen);
 
 #endif

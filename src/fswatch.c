@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EVENTS (IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | \
@@ -37,22 +38,23 @@ static const char *base_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Whether slot S holds the base name NAME (LEN bytes). */
-static bool holds(const struct fswatch *w, uint32_t s, const char *name, size_t len)
+static bool same_name(const char *base, const char *name, size_t len)
 {
-	const char *base = base_of(w->t->v[s - 1].name);
-
 	return strlen(base) == len && !memcmp(base, name, len);
 }
 
-/* The slot of the base name NAME (LEN bytes): where it is, or the empty one. */
-static uint32_t *slot_of(const struct fswatch *w, const char *name, size_t len)
+/* The slot of the base name NAME (LEN bytes) among the held files' names
+ * (LINKS false) or their links' targets' (true): where it is, or the empty
+ * one where it would go. */
+static uint32_t *slot_of(const struct fswatch *w, bool links, const char *name, size_t len)
 {
-	size_t i = hash(name, len) & (w->nslots - 1);
+	uint32_t *slots = links ? w->link_slots : w->slots;
+	size_t mask = (links ? w->nlink_slots : w->nslots) - 1, i = hash(name, len) & mask;
 
-	while (w->slots[i] && !holds(w, w->slots[i], name, len))
-		i = (i + 1) & (w->nslots - 1);
-	return &w->slots[i];
+	while (slots[i] && !same_name(links ? base_of(w->links[slots[i] - 1]) :
+				      base_of(w->t->v[slots[i] - 1].name), name, len))
+		i = (i + 1) & mask;
+	return &slots[i];
 }
 
 /* The directory part of PATH ("." for none), watched, unless it is
@@ -90,13 +92,70 @@ static void watch_dir(struct fswatch *w, const char *path, const char *prev)
 	}
 }
 
+/* Forgets the names of the last update. */
+static void forget(struct fswatch *w)
+{
+	for (size_t i = 0; i < w->nlinks; i++)
+		free(w->links[i]);
+	free(w->links);
+	free(w->link_slots);
+	free(w->slots);
+	w->links = NULL;
+	w->link_slots = w->slots = NULL;
+	w->nlinks = w->nlink_slots = w->nslots = 0;
+}
+
+/* If PATH is a symbolic link: the file it leads to is watched too, by its
+ * base name in its own directory. */
+static int follow_link(struct fswatch *w, const char *path, size_t *cap)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode) || !(real = realpath(path, NULL)))
+		return 0;
+	watch_dir(w, real, NULL);
+	if (w->nlinks == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		char **v = realloc(w->links, ncap * sizeof(*v));
+
+		if (!v) {
+			free(real);
+			return -ENOMEM;
+		}
+		w->links = v;
+		*cap = ncap;
+	}
+	w->links[w->nlinks++] = real;
+	return 0;
+}
+
+/* The hash of the links' targets' base names. */
+static int hash_links(struct fswatch *w)
+{
+	if (w->nlinks == 0)
+		return 0;
+	for (w->nlink_slots = 16; w->nlink_slots < 2 * w->nlinks; w->nlink_slots *= 2)
+		;
+	w->link_slots = calloc(w->nlink_slots, sizeof(*w->link_slots));
+	if (!w->link_slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->nlinks; i++) {
+		const char *base = base_of(w->links[i]);
+		uint32_t *slot = slot_of(w, true, base, strlen(base));
+
+		if (!*slot)
+			*slot = (uint32_t)(i + 1);
+	}
+	return 0;
+}
+
 int fswatch_update(struct fswatch *w, const struct targets *t)
 {
 	const char *prev = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 
-	free(w->slots);
-	w->slots = NULL;
+	forget(w);
 	w->t = t;
 	w->failed = 0;
 	w->err = 0;
@@ -118,13 +177,15 @@ int fswatch_update(struct fswatch *w, const struct targets *t)
 		if (!t->v[i].locked || t->v[i].anon)
 			continue;
 		base = base_of(t->v[i].name);
-		slot = slot_of(w, base, strlen(base));
+		slot = slot_of(w, false, base, strlen(base));
 		if (!*slot)
 			*slot = (uint32_t)(i + 1);
 		watch_dir(w, t->v[i].name, prev);
 		prev = t->v[i].name;
+		if (follow_link(w, t->v[i].name, &cap) != 0)
+			return -ENOMEM;
 	}
-	return 0;
+	return hash_links(w);
 }
 
 int fswatch_read(struct fswatch *w)
@@ -145,7 +206,8 @@ int fswatch_read(struct fswatch *w)
 
 			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_Q_OVERFLOW))
 				changed = 1;
-			else if (len && *slot_of(w, ev->name, len))
+			else if (len && (*slot_of(w, false, ev->name, len) ||
+					 (w->nlinks && *slot_of(w, true, ev->name, len))))
 				changed = 1;
 			p += sizeof(*ev) + ev->len;
 		}
@@ -156,7 +218,7 @@ void fswatch_close(struct fswatch *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);
-	free(w->slots);
+	forget(w);
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 }

@@ -17,6 +17,13 @@ struct fswatch {
 	const struct targets *t;	/* what is held */
 	uint32_t *slots;	/* by base name: the index + 1 of a held file, or 0 */
 	size_t nslots;
+	/* The base names of the files that held names are symbolic links to
+	 * (libz.so.1 -> libz.so.1.2.13): replacing the target replaces
+	 * what is held, in the target's directory. */
+	char **links;
+	size_t nlinks;
+	uint32_t *link_slots;	/* by base name: the index + 1 in links, or 0 */
+	size_t nlink_slots;
 	size_t dirs;		/* directories watched */
 	int top;		/* the highest watch descriptor yet */
 	size_t failed;		/* directories that could not be watched */

@@ -241,6 +241,7 @@ int holder_hold(const struct hold *h)
 {
 	uint64_t start = mono_ms(), deadline = UINT64_MAX, first = 0, last = 0;
 	int sfd = signalfd(-1, h->set, SFD_NONBLOCK | SFD_CLOEXEC), sig = 0;
+	int sfd_err = sfd < 0 ? -errno : 0;
 	bool changed = false;
 
 	/* Years beyond any machine's life: saturate, never wrap. */
@@ -276,10 +277,13 @@ int holder_hold(const struct hold *h)
 		}
 		sig = 0;
 	}
-	if (sfd >= 0)
+	if (sfd >= 0) {
 		close(sfd);
-	else
+	} else {
+		if (h->degraded)
+			h->degraded(h->ctx, sfd_err);
 		sig = wait_signals(h, deadline);
+	}
 	return sig > 0 ? sig : 0;
 }
 

@@ -65,6 +65,8 @@ struct hold {
 	uint64_t timeout_ms;
 	struct fswatch *watch;
 	void (*reload)(void *ctx, enum hold_why why);
+	/* Called once (-errno) when the hold cannot wait on its files too. */
+	void (*degraded)(void *ctx, int err);
 	void *ctx;
 };
 

@@ -216,10 +216,26 @@ int locker_lock(struct region *r, unsigned flags)
 	rc = flags & LOCK_ONFAULT ? sys_mlock2(r->map, (size_t)r->pages_len, MLOCK_ONFAULT)
 				  : sys_mlock(r->map, (size_t)r->pages_len);
 	r->ms = (float)(now_ms() - t0);
-	if (rc != 0)
-		return fail(r, flags & LOCK_ONFAULT ? STEP_MLOCK2 : STEP_MLOCK, -errno);
+	if (rc != 0) {
+		rc = fail(r, flags & LOCK_ONFAULT ? STEP_MLOCK2 : STEP_MLOCK, -errno);
+		/* Not held, so not kept mapped: a deleted file's blocks go. */
+		munmap(r->map, (size_t)r->pages_len);
+		r->map = NULL;
+		return rc;
+	}
 	r->locked = true;
 	return 0;
+}
+
+int locker_relock(struct region *r, unsigned flags)
+{
+	int rc;
+
+	if (!r->locked || !r->map)
+		return 0;
+	rc = flags & LOCK_ONFAULT ? sys_mlock2(r->map, (size_t)r->pages_len, MLOCK_ONFAULT)
+				  : sys_mlock(r->map, (size_t)r->pages_len);
+	return rc ? -errno : 0;
 }
 
 void locker_unlock(struct region *r)

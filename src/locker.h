@@ -37,6 +37,7 @@ struct region {
 	bool released : 1;	/* was locked, then let go after another failed */
 	bool skipped : 1;	/* not tried: beyond what vm.max_map_count allows */
 	bool carried : 1;	/* locked before a reload, and kept through it */
+	bool kept_old : 1;	/* its new copy could not be locked: the old is held */
 };
 
 /* "open", "mmap", "mlock" ...: the call of STEP, for messages. */
@@ -56,8 +57,16 @@ int locker_file(const char *path, const struct stat *st, uint64_t offset,
 int locker_anon(uint64_t size, struct region *r);
 
 /* Opens, maps and locks R (closing the file as soon as it is mapped); the
- * time it took goes in R->ms. */
+ * time it took goes in R->ms.  What fails is not left mapped. */
 int locker_lock(struct region *r, unsigned flags);
+
+/*
+ * Locks R's mapping again: mlock() faults in what is missing of a range it
+ * locks already (mm/mlock.c, do_mlock(): __mm_populate() after the flags),
+ * so a file truncated and written again in place, whose locked pages went
+ * with the truncation, is held again.  0, or -errno.
+ */
+int locker_relock(struct region *r, unsigned flags);
 
 /* Unlocks R, keeping what the report needs. */
 void locker_unlock(struct region *r);

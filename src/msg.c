@@ -55,6 +55,12 @@ char *msg_escape(const char *s)
 }
 
 static bool quiet, to_syslog;
+static const char *prefix;
+
+void msg_prefix(const char *p)
+{
+	prefix = p;
+}
 
 void msg_quiet(bool on)
 {
@@ -81,15 +87,12 @@ static void emit(int err, const char *fmt, va_list ap)
 	/* What was printed before the message comes before it, into a pipe
 	 * or a file as on a terminal. */
 	fflush(stdout);
-	if (err)
-		fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name,
-			safe ? safe : "out of memory", strerror(err));
-	else
-		fprintf(stderr, "%s: %s\n", program_invocation_short_name,
-			safe ? safe : "out of memory");
+	fprintf(stderr, "%s: %s%s%s%s%s\n", program_invocation_short_name, prefix ? prefix : "",
+		prefix ? ": " : "", safe ? safe : "out of memory", err ? ": " : "",
+		err ? strerror(err) : "");
 	if (to_syslog)
-		syslog(LOG_WARNING, "%s%s%s", safe ? safe : "out of memory", err ? ": " : "",
-		       err ? strerror(err) : "");
+		syslog(LOG_WARNING, "%s%s%s%s%s", prefix ? prefix : "", prefix ? ": " : "",
+		       safe ? safe : "out of memory", err ? ": " : "", err ? strerror(err) : "");
 	free(safe);
 	free(text);
 }

@@ -29,6 +29,9 @@ void msg_quiet(bool on);
 /* While ON (a detached holder, whose stderr is gone), every message goes
  * to syslog(3) as well, as "memlock[PID]: ..." of the daemon facility. */
 void msg_syslog(bool on);
+/* While PREFIX is not NULL, warnings read "memlock: PREFIX: ..." (what a
+ * reload finds, told apart from what was found at start). */
+void msg_prefix(const char *prefix);
 void msg_vwarnx(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_errx(int status, const char *fmt, ...)

@@ -284,32 +284,77 @@ size_t targets_adopt(struct targets *fresh, struct targets *old)
 	return moved;
 }
 
-static int by_str(const void *a, const void *b)
+static int by_name_ptr(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp((*(const struct region *const *)a)->name,
+		      (*(const struct region *const *)b)->name);
+}
+
+/* The regions OLD still holds (not anonymous), sorted by path; NULL
+ * when there are none (or no memory: nothing is then matched). */
+static const struct region **held_by_name(const struct targets *old, size_t *n)
+{
+	const struct region **v;
+
+	*n = 0;
+	for (size_t i = 0; i < old->n; i++)
+		*n += old->v[i].locked && !old->v[i].anon;
+	if (*n == 0 || !(v = malloc(*n * sizeof(*v))))
+		return NULL;
+	*n = 0;
+	for (size_t i = 0; i < old->n; i++)
+		if (old->v[i].locked && !old->v[i].anon)
+			v[(*n)++] = &old->v[i];
+	qsort(v, *n, sizeof(*v), by_name_ptr);
+	return v;
+}
+
+/* The region of V (N, sorted) named as R, or NULL. */
+static const struct region *find_name(const struct region **v, size_t n,
+				      const struct region *r)
+{
+	const struct region **hit = v ? bsearch(&r, v, n, sizeof(*v), by_name_ptr) : NULL;
+
+	return hit ? *hit : NULL;
+}
+
+size_t targets_keep_old(struct targets *fresh, struct targets *old)
+{
+	size_t n, kept = 0;
+	const struct region **v = held_by_name(old, &n);
+
+	for (size_t i = 0; v && i < fresh->n; i++) {
+		struct region *f = &fresh->v[i], *o;
+
+		if (f->locked || f->anon || !(o = (struct region *)find_name(v, n, f)) ||
+		    !o->locked)
+			continue;
+		f->map = o->map;
+		f->dev = o->dev;
+		f->ino = o->ino;
+		f->offset = o->offset;
+		f->len = o->len;
+		f->pages_len = o->pages_len;
+		f->locked = f->carried = f->kept_old = true;
+		o->map = NULL;
+		o->locked = false;
+		kept++;
+	}
+	free(v);
+	return kept;
 }
 
 size_t targets_count_replaced(const struct targets *fresh, const struct targets *old)
 {
-	const char **names;
-	size_t n = 0, count = 0;
+	size_t n, count = 0;
+	const struct region **v = held_by_name(old, &n);
 
-	for (size_t i = 0; i < old->n; i++)
-		n += old->v[i].locked && !old->v[i].anon;
-	if (n == 0 || !(names = malloc(n * sizeof(*names))))
-		return 0;
-	n = 0;
-	for (size_t i = 0; i < old->n; i++)
-		if (old->v[i].locked && !old->v[i].anon)
-			names[n++] = old->v[i].name;
-	qsort(names, n, sizeof(*names), by_str);
-	for (size_t i = 0; i < fresh->n; i++) {
+	for (size_t i = 0; v && i < fresh->n; i++) {
 		const struct region *f = &fresh->v[i];
 
-		if (f->locked && !f->carried && !f->anon &&
-		    bsearch(&f->name, names, n, sizeof(*names), by_str))
+		if (f->locked && !f->carried && !f->anon && find_name(v, n, f))
 			count++;
 	}
-	free(names);
+	free(v);
 	return count;
 }

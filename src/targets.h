@@ -55,6 +55,14 @@ int targets_add_anon(struct targets *t, uint64_t size);
  */
 size_t targets_adopt(struct targets *fresh, struct targets *old);
 
+/*
+ * After a reload's locking: each region of FRESH that could not be locked
+ * (its new copy) and has the path of a region OLD still holds (its old
+ * copy) takes the old one's mapping, marked kept_old: a reload never lets
+ * a file go for a copy it could not lock.  Returns how many.
+ */
+size_t targets_keep_old(struct targets *fresh, struct targets *old);
+
 /* How many regions of FRESH that were locked anew (not carried) have the
  * path of one OLD still holds: files replaced on disk, locked again. */
 size_t targets_count_replaced(const struct targets *fresh, const struct targets *old);
