@@ -772,9 +772,10 @@ static void watch(struct lock_run *run, bool say)
 		msg_warnx("cannot watch the directories of held files (%s%s): a file replaced "
 			  "there is locked again only on SIGHUP", strerror(-rc), watch_remedy(rc));
 	else if (w->failed)
-		msg_warnx("cannot watch %zu director%s of held files (%s%s): a file replaced "
-			  "there is locked again only on SIGHUP", w->failed,
-			  w->failed == 1 ? "y" : "ies", strerror(-w->err), watch_remedy(w->err));
+		msg_warnx("cannot watch %zu director%s of held files ('%s'%s: %s%s): a file "
+			  "replaced there is locked again only on SIGHUP", w->failed,
+			  w->failed == 1 ? "y" : "ies", w->first_failed,
+			  w->failed > 1 ? " and more" : "", strerror(-w->err), watch_remedy(w->err));
 }
 
 static uint64_t mono_usec(void)

@@ -138,9 +138,10 @@ static int read_configs(const struct lock_spec *s, struct conf *cf, char *err, s
 	for (int i = 0; i < s->nconfigs; i++) {
 		int rc = sources_config(s->configs[i], cf, err, errlen);
 
-		/* A line it says is wrong ("FILE:LINE: why"), whatever errno. */
+		/* What it says is wrong ("FILE:LINE: why", or a file of a
+		 * directory it cannot read): bad input, unless not allowed. */
 		if (rc && err[0])
-			return -EINVAL;
+			return rc == -EACCES || rc == -EPERM ? rc : -EINVAL;
 		if (rc)
 			snprintf(err, errlen, "cannot read the configuration '%s': %s",
 				 s->configs[i], strerror(-rc));

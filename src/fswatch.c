@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +87,10 @@ static void watch_dir(struct fswatch *w, const char *path, const char *prev)
 			w->dirs++;
 		}
 	} else {
-		if (!w->failed)
+		if (!w->failed) {
 			w->err = -errno;
+			snprintf(w->first_failed, sizeof(w->first_failed), "%s", dir);
+		}
 		w->failed++;
 	}
 }

@@ -28,6 +28,7 @@ struct fswatch {
 	int top;		/* the highest watch descriptor yet */
 	size_t failed;		/* directories that could not be watched */
 	int err;		/* why the first of them could not (-errno) */
+	char first_failed[256];	/* which, cut short */
 };
 
 #define FSWATCH_INIT { .fd = -1 }

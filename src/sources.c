@@ -435,8 +435,14 @@ int sources_config(const char *path, struct conf *c, char *err, size_t errlen)
 	if (!S_ISDIR(st.st_mode))
 		return conf_file(path, c, 0, err, errlen);
 	rc = sources_conf_files(path, &names, &n);
-	for (size_t i = 0; i < n && !rc; i++)
+	for (size_t i = 0; i < n && !rc; i++) {
 		rc = conf_file(names[i], c, 0, err, errlen);
+		/* A file of the directory that cannot be read is named (a
+		 * dangling link among the *.conf files, say). */
+		if (rc && !err[0])
+			snprintf(err, errlen, "cannot read the configuration '%s': %s", names[i],
+				 strerror(-rc));
+	}
 	sources_strs_free(names, n);
 	return rc;
 }

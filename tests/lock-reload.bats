@@ -349,6 +349,29 @@ for d in range(200):
 	((per <= 128)) || fail "$per bytes a file"
 }
 
+@test "RLIMIT_NOFILE of 5: no signalfd, said in one line; SIGHUP still reloads and SIGTERM still ends it" {
+	head -c 8192 /dev/urandom >"$D/f"
+	# Only 0-2 open, then a limit of 5: /proc and the inotify take 3 and 4.
+	bash -c 'for n in $(ls /proc/$$/fd); do
+			((n > 2)) && [ -e "/proc/$$/fd/$n" ] && eval "exec $n>&-"
+		done
+		ulimit -n 5 && exec "$@"' _ "$MEMLOCK" lock --no-guard "$D/f" >"$D/out" 2>"$D/err" &
+	HOLDER=$!
+	PIDS+=("$HOLDER")
+	wait_line "$D/err" "signalfd" || fail "nothing said: $(cat "$D/err")"
+	run -0 cat "$D/err"
+	assert_output "memlock: cannot wait for signals and files together (signalfd: Too many open files): a held file replaced on disk is locked again only on SIGHUP"
+	assert_equal "$(proc_bytes "$HOLDER" VmLck)" 8192
+	kill -HUP "$HOLDER"
+	wait_line "$D/err" "reload \\(SIGHUP\\)" || fail "no reload: $(cat "$D/err")"
+	run -0 tail -n 1 "$D/err"
+	assert_output "memlock: reload (SIGHUP): 0 new locked, 0 released, 0 replaced on disk and locked again, 0 could not be locked; holding 8K in 1 region (VmLck could not be read)"
+	kill -TERM "$HOLDER"
+	local rc=0
+	wait "$HOLDER" || rc=$?
+	assert_equal "$rc" 0
+}
+
 @test "70,000 files: what vm.max_map_count allows, said in one line; without -k nothing stays" {
 	local max
 	max=$(cat /proc/sys/vm/max_map_count)
