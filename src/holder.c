@@ -23,6 +23,14 @@
  * another name, cannot fool the test.
  */
 
+/* A moment, for a race that lasts one. */
+static void pause_ms(long ms)
+{
+	struct timespec ts = { 0, ms * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
 /* The pid in DIRFD/BASE, opened as FD; -EBADMSG when it holds none. */
 static int pidfile_pid(int fd, int *pid)
 {
@@ -41,7 +49,24 @@ static int pidfile_pid(int fd, int *pid)
 }
 
 /* A pidfile that is there already: stale (0, and it is removed), or not. */
+static int pidfile_stale_once(int dirfd, const char *base, struct pidfile *p, int *holder);
+
+/* A file with no pid that no holder locks may be one that a holder has
+ * just made, and is about to lock and write: asked again, a moment later,
+ * before it is called one that holds no pid. */
 static int pidfile_stale(int dirfd, const char *base, struct pidfile *p, int *holder)
+{
+	int rc = -EBADMSG;
+
+	for (int i = 0; i < 200 && rc == -EBADMSG; i++) {
+		if (i)
+			pause_ms(1);
+		rc = pidfile_stale_once(dirfd, base, p, holder);
+	}
+	return rc;
+}
+
+static int pidfile_stale_once(int dirfd, const char *base, struct pidfile *p, int *holder)
 {
 	struct stat st, now;
 	int pid = 0, rc = 0;
@@ -72,6 +97,23 @@ static int pidfile_stale(int dirfd, const char *base, struct pidfile *p, int *ho
 	return rc;
 }
 
+/*
+ * The exclusive lock on a pidfile we just made.  Another holder starting
+ * at the same moment may hold a shared lock on it for as long as it takes
+ * to read it: we wait for that, a moment, and no more.
+ */
+static int lock_new(int fd)
+{
+	for (int i = 0; i < 200; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -1;
+		pause_ms(1);
+	}
+	return -1;
+}
+
 /* Creates DIRFD/BASE, locked, with our pid in it; P keeps it open. */
 static int pidfile_write(int dirfd, const char *base, struct pidfile *p)
 {
@@ -83,8 +125,7 @@ static int pidfile_write(int dirfd, const char *base, struct pidfile *p)
 	if (fd < 0)
 		return -errno;
 	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0 || write(fd, buf, (size_t)n) != n ||
-	    fstat(fd, &st) != 0)
+	if (lock_new(fd) != 0 || write(fd, buf, (size_t)n) != n || fstat(fd, &st) != 0)
 		rc = errno ? -errno : -EIO;
 	if (rc) {
 		unlinkat(dirfd, base, 0);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { OPT_OUTPUT_ALL = 0x1000, OPT_RAW_LONG, OPT_LIST_COLUMNS };
 
@@ -355,10 +356,114 @@ void out_bool(struct out *out, struct libscols_line *ln, int col, bool v)
 					      (v ? "yes" : "no")));
 }
 
+static struct libscols_column *cols_at(struct libscols_table *tb, size_t i);
+
+/* Whether S is printed by libsmartcols as it is, one column a byte:
+ * printable ASCII, with no backslash before an 'x' (which it encodes). */
+static bool plain_cell(const char *s, size_t *len)
+{
+	const char *p = s;
+
+	for (; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || (*p == '\\' && p[1] == 'x'))
+			return false;
+	*len = (size_t)(p - s);
+	return true;
+}
+
+/* The cell of LN in column I, "" for none. */
+static const char *cell_text(struct libscols_line *ln, size_t i)
+{
+	struct libscols_cell *ce = scols_line_get_cell(ln, i);
+	const char *d = ce ? scols_cell_get_data(ce) : NULL;
+
+	return d ? d : "";
+}
+
+/* One line: cells padded to WIDTH, right-aligned where RIGHT says, one
+ * space between, nothing after the last. */
+static void plain_line(size_t nc, const char *const *text, const size_t *len,
+		       const size_t *width, const bool *right)
+{
+	for (size_t i = 0; i < nc; i++) {
+		size_t pad = width[i] - len[i];
+		bool last = i + 1 == nc;
+
+		if (right[i])
+			printf("%*s", (int)pad, "");
+		fputs(text[i], stdout);
+		if (!last && !right[i])
+			printf("%*s", (int)pad, "");
+		if (!last)
+			putchar(' ');
+	}
+	putchar('\n');
+}
+
+/*
+ * The table as libsmartcols prints it for a pipe or a file, when every
+ * cell is plain (see plain_cell) and no column asks for more than right
+ * alignment: each column as wide as its widest cell or header.  It
+ * measures a cell by its bytes, where libsmartcols decodes each character
+ * twice (its width, then its encoding): on a 20,000-line report that cost
+ * more than locking the files.  Anything else, and a terminal, is left to
+ * libsmartcols (false).  tests/output.bats compares the two.
+ */
+static bool print_plain(struct out *out)
+{
+	struct libscols_table *tb = out->tb;
+	size_t nc = scols_table_get_ncols(tb), width[OUT_MAXCOLS], len[OUT_MAXCOLS];
+	const char *text[OUT_MAXCOLS];
+	bool right[OUT_MAXCOLS], ok = true;
+	struct libscols_iter *itr;
+	struct libscols_line *ln;
+
+	if (out->opts->raw || out->opts->pairs || nc == 0 || nc > OUT_MAXCOLS ||
+	    isatty(STDOUT_FILENO))
+		return false;
+	for (size_t i = 0; i < nc; i++) {
+		struct libscols_column *cl = cols_at(tb, i);
+		const char *h = scols_column_get_name(cl);
+
+		if ((scols_column_get_flags(cl) & ~SCOLS_FL_RIGHT) || !h || !plain_cell(h, &len[i]))
+			return false;
+		width[i] = len[i];	/* with or without the headings */
+		right[i] = scols_column_get_flags(cl) & SCOLS_FL_RIGHT;
+	}
+	/* An empty table is not printed, not even its headings. */
+	if (scols_table_get_nlines(tb) == 0)
+		return true;
+	if (!(itr = scols_new_iter(SCOLS_ITER_FORWARD)))
+		return false;
+	while (ok && scols_table_next_line(tb, itr, &ln) == 0)
+		for (size_t i = 0; ok && i < nc; i++)
+			if ((ok = plain_cell(cell_text(ln, i), &len[i])) && len[i] > width[i])
+				width[i] = len[i];
+	if (ok && !out->opts->noheadings) {
+		for (size_t i = 0; i < nc; i++) {
+			text[i] = scols_column_get_name(cols_at(tb, i));
+			len[i] = strlen(text[i]);
+		}
+		plain_line(nc, text, len, width, right);
+	}
+	scols_reset_iter(itr, SCOLS_ITER_FORWARD);
+	while (ok && scols_table_next_line(tb, itr, &ln) == 0) {
+		for (size_t i = 0; i < nc; i++) {
+			text[i] = cell_text(ln, i);
+			len[i] = strlen(text[i]);
+		}
+		plain_line(nc, text, len, width, right);
+	}
+	scols_free_iter(itr);
+	return ok;
+}
+
 int out_print(struct out *out)
 {
 	if (out->opts->json)
 		return out_print_json(&out, 1);
+	if (print_plain(out))
+		return 0;
 	return scols_print_table(out->tb);
 }
 

@@ -5,7 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fts.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -143,44 +144,147 @@ static int add_file(struct targets *t, const char *path, const struct stat *st,
 	return keep(t, &r);
 }
 
-static int by_name(const FTSENT **a, const FTSENT **b)
+/* One entry of a directory, as lstat() saw it (ERR: why it could not). */
+struct dent {
+	char *name;
+	struct stat st;
+	int err;
+};
+
+/* A directory being walked, and the one above it: a directory met again
+ * among its own ancestors (a bind mount of one of them) is not entered. */
+struct ancestor {
+	dev_t dev;
+	ino_t ino;
+	const struct ancestor *up;
+};
+
+static int by_dent_name(const void *a, const void *b)
 {
-	return strcmp((*a)->fts_name, (*b)->fts_name);
+	return strcmp(((const struct dent *)a)->name, ((const struct dent *)b)->name);
 }
 
-/* Every non-empty regular file below DIR. */
-static int walk(struct targets *t, const char *dir, size_t *found)
+static void dents_free(struct dent *v, size_t n)
 {
-	char *argv[] = { (char *)dir, NULL };
-	FTS *fts = fts_open(argv, FTS_PHYSICAL | FTS_NOCHDIR, by_name);
-	FTSENT *e;
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/*
+ * The entries of the directory open as FD, each looked up relative to it
+ * (one path component, not the whole path again), sorted by name.  The
+ * descriptor is closed before anything below is entered: a tree of any
+ * depth needs one at a time.
+ */
+static int read_dir(int fd, struct dent **out, size_t *n)
+{
+	DIR *d = fdopendir(fd);
+	struct dent *v = NULL;
+
+	*out = NULL;
+	struct dirent *e;
+	size_t cap = 0;
 	int rc = 0;
 
-	if (!fts)
-		return errno == ENOMEM ? -ENOMEM : (t->problem(t->ctx, dir, -errno, 0), 0);
-	for (;;) {
-		errno = 0;
-		if (rc != 0 || !(e = fts_read(fts)))
-			break;
-		switch (e->fts_info) {
-		case FTS_F:
-			if (e->fts_statp->st_size > 0) {
-				rc = add_file(t, e->fts_path, e->fts_statp, 0, 0);
-				(*found)++;
+	*n = 0;
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (rc == 0 && (errno = 0, e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (*n == cap) {
+			struct dent *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
 			}
-			break;
-		case FTS_DNR:
-		case FTS_ERR:
-		case FTS_NS:
-			t->problem(t->ctx, e->fts_path, -e->fts_errno, 0);
-			break;
-		default:	/* directories, links, devices, FIFOs, sockets */
+			v = nv;
+		}
+		v[*n].err = 0;
+		if (!(v[*n].name = strdup(e->d_name))) {
+			rc = -ENOMEM;
 			break;
 		}
+		if (fstatat(dirfd(d), e->d_name, &v[*n].st, AT_SYMLINK_NOFOLLOW) != 0)
+			v[*n].err = -errno;
+		(*n)++;
 	}
-	if (rc == 0 && errno == ENOMEM)
-		rc = -ENOMEM;
-	fts_close(fts);
+	if (rc == 0 && errno)
+		rc = -errno;
+	closedir(d);
+	if (rc == 0)
+		qsort(v, *n, sizeof(*v), by_dent_name);
+	*out = v;
+	return rc;
+}
+
+/* DIR/NAME, malloc'd. */
+static char *join(const char *dir, const char *name)
+{
+	size_t len = strlen(dir);
+	char *p;
+
+	if (asprintf(&p, "%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", name) < 0)
+		return NULL;
+	return p;
+}
+
+/* Every non-empty regular file below DIR (open as FD), in name order,
+ * symbolic links not followed. */
+static int walk(struct targets *t, const char *dir, int fd, const struct ancestor *up,
+		size_t *found)
+{
+	struct ancestor self = { .up = up };
+	struct stat st;
+	struct dent *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (fstat(fd, &st) == 0) {
+		self.dev = st.st_dev;
+		self.ino = st.st_ino;
+	}
+	if ((rc = read_dir(fd, &v, &n)) != 0) {
+		dents_free(v, n);
+		if (rc == -ENOMEM)
+			return rc;
+		t->problem(t->ctx, dir, rc, 0);
+		return 0;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct stat *e = &v[i].st;
+		char *path;
+		int sub;
+
+		if (!v[i].err && !S_ISDIR(e->st_mode) && !(S_ISREG(e->st_mode) && e->st_size > 0))
+			continue;	/* links, devices, FIFOs, sockets, empty files */
+		if (!(path = join(dir, v[i].name))) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (v[i].err) {
+			t->problem(t->ctx, path, v[i].err, 0);
+		} else if (S_ISREG(e->st_mode)) {
+			rc = add_file(t, path, e, 0, 0);
+			(*found)++;
+		} else {
+			bool loop = false;
+
+			for (const struct ancestor *a = &self; a && !loop; a = a->up)
+				loop = a->dev == e->st_dev && a->ino == e->st_ino;
+			sub = loop ? -1 : open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				rc = walk(t, path, sub, &self, found);
+			else if (!loop)
+				t->problem(t->ctx, path, -errno, 0);
+		}
+		free(path);
+	}
+	dents_free(v, n);
 	return rc;
 }
 
@@ -196,8 +300,14 @@ int targets_add_path(struct targets *t, const char *path, uint64_t offset,
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode) && recursive) {
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
 		*walked = true;
-		return walk(t, path, found);
+		if (fd < 0) {
+			t->problem(t->ctx, path, -errno, 0);
+			return 0;
+		}
+		return walk(t, path, fd, NULL, found);
 	}
 	return add_file(t, path, &st, offset, len);
 }

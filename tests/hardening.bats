@@ -59,10 +59,12 @@ teardown() {
 	assert_output returned
 	DAEMON=$(cat "$D/pid")
 	[ -e "/proc/$DAEMON" ] || fail "the daemon is not holding"
-	# 0, 1 and 2 on /dev/null, and its own pidfile, kept open and locked
-	# while it lives: nothing it inherited.
-	run bash -c 'for f in /proc/$1/fd/*; do readlink "$f"; done' _ "$DAEMON"
-	assert_output "$(printf '/dev/null\n/dev/null\n/dev/null\n%s' "$D/pid")"
+	# 0, 1 and 2 on /dev/null, its own pidfile (kept open and locked while
+	# it lives), /proc, the inotify on the held file's directory and the
+	# signalfd it waits on: nothing it inherited.
+	run bash -c 'for f in /proc/$1/fd/*; do readlink "$f"; done | sort' _ "$DAEMON"
+	assert_output "$(printf '%s\n' /dev/null /dev/null /dev/null "$D/pid" /proc anon_inode:inotify \
+		'anon_inode:[signalfd]' | sort)"
 }
 
 @test "file names with control characters are escaped in lock's report and errors" {
