@@ -361,22 +361,6 @@ static int collect(struct lock_run *run, struct targets *t, const char *what)
 	       EXIT_USAGE : EXIT_UNKNOWN;
 }
 
-/* The regions of T not locked yet (all of them, but at a reload): how
- * many, and their whole pages; false when that sum passes 2^64. */
-static bool pending(const struct targets *t, size_t *n, uint64_t *bytes)
-{
-	bool ok = true;
-
-	*n = 0;
-	*bytes = 0;
-	for (size_t i = 0; i < t->n; i++)
-		if (!t->v[i].locked) {
-			(*n)++;
-			ok = ok && size_add(*bytes, t->v[i].pages_len, bytes) == 0;
-		}
-	return ok;
-}
-
 /* The guard's refusal of NEED bytes (in N files, or anonymous), worded;
  * returns its exit status. */
 static int guard_said(const struct lock_run *run, enum memguard_verdict v, struct memguard *g,
@@ -428,41 +412,22 @@ static int guard_said(const struct lock_run *run, enum memguard_verdict v, struc
 static int guard(struct lock_run *run, struct targets *t, bool some)
 {
 	struct memguard g;
-	enum memguard_verdict v = GUARD_FITS, last = GUARD_FITS;
-	uint64_t need, took = 0, refused = 0;
-	size_t n, nrefused = 0;
-	bool fits64 = pending(t, &n, &need);
+	enum memguard_verdict v;
+	uint64_t need, refused;
+	size_t n, nrefused;
 
-	if (run->a->no_guard || run->a->onfault || n == 0)
+	if (run->a->no_guard || run->a->onfault)
 		return EXIT_OK;
-	if (!fits64 && !some) {
+	if (!targets_pending(t, &n, &need) && !some) {
 		msg_warnx("refusing to lock more than 16E in %zu files: no machine has that "
 			  "much memory", n);
 		return EXIT_REFUSED;
 	}
-	memguard_read(run->procfd, 0, &g);
-	if (fits64 && (v = memguard_check(&g, need)) == GUARD_FITS)
+	if (n == 0)
 		return EXIT_OK;
-	if (!some)
-		return guard_said(run, v, &g, need, n);
-	for (size_t i = 0; i < t->n; i++) {
-		struct region *r = &t->v[i];
-		uint64_t with;
-
-		if (r->locked || r->skipped)
-			continue;
-		if (size_add(took, r->pages_len, &with) == 0 &&
-		    (v = memguard_check(&g, with)) == GUARD_FITS) {
-			took = with;
-			continue;
-		}
-		last = v;
-		r->skipped = true;
-		nrefused++;
-		if (size_add(refused, r->pages_len, &refused) != 0)
-			refused = UINT64_MAX;
-	}
-	return nrefused ? guard_said(run, last, &g, refused, nrefused) : EXIT_OK;
+	memguard_read(run->procfd, 0, &g);
+	v = targets_fit_memory(t, &g, some, &refused, &nrefused);
+	return nrefused ? guard_said(run, v, &g, refused, nrefused) : EXIT_OK;
 }
 
 /* Room for memlock's own allocations, which may map memory too. */
@@ -479,7 +444,7 @@ static int check_map_count(struct lock_run *run, struct targets *t, bool reloadi
 	uint64_t have, max, fit, bytes;
 	size_t n;
 
-	pending(t, &n, &bytes);
+	targets_pending(t, &n, &bytes);
 	if (procfs_count_maps(run->procfd, getpid(), &have) != 0 ||
 	    procfs_read_sysctl(run->procfd, "sys/vm/max_map_count", &max) != 0)
 		return EXIT_OK;	/* the kernel will say, and the failure is explained */
@@ -493,14 +458,7 @@ static int check_map_count(struct lock_run *run, struct targets *t, bool reloadi
 		  (unsigned long long)fit,
 		  run->a->keep_going || reloading ? " and are locked" : "",
 		  (unsigned long long)(have + OWN_MAPPINGS + n));
-	for (size_t i = 0; i < t->n; i++) {
-		if (t->v[i].locked)
-			continue;
-		if (fit)
-			fit--;
-		else
-			t->v[i].skipped = true;
-	}
+	targets_skip_beyond(t, fit);
 	return EXIT_REFUSED;
 }
 
@@ -690,14 +648,6 @@ static void report_and_check(struct lock_run *run)
 	}
 }
 
-static bool holds_any(const struct targets *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].locked)
-			return true;
-	return false;
-}
-
 static int pidfile_failed(int rc, const char *path, int holder)
 {
 	if (rc == -EEXIST && holder)
@@ -786,28 +736,8 @@ static uint64_t mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* What a reload changed, counted before what is gone is released. */
-struct reload_count {
-	size_t locked, failed, kept_old, released, replaced;
-};
-
-static void reload_count(const struct targets *fresh, const struct targets *old,
-			 struct reload_count *c)
-{
-	*c = (struct reload_count){ .replaced = targets_count_replaced(fresh, old) };
-	for (size_t i = 0; i < fresh->n; i++) {
-		const struct region *r = &fresh->v[i];
-
-		c->locked += r->locked && !r->carried;
-		c->failed += (!r->locked && (r->err || r->skipped)) || r->kept_old;
-		c->kept_old += r->kept_old;
-	}
-	for (size_t i = 0; i < old->n; i++)
-		c->released += old->v[i].locked;
-}
-
 /* The one line a reload says: what changed, and what is held now. */
-static void reload_line(struct lock_run *run, const char *what, const struct reload_count *c,
+static void reload_line(struct lock_run *run, const char *what, const struct targets_change *c,
 			bool said_anyway)
 {
 	char held[160], kept[96] = "";
@@ -845,7 +775,7 @@ static void relock_carried(struct lock_run *run, struct targets *t)
 static int reload_into(struct lock_run *run, struct targets *fresh, const char *what,
 		       bool sighup)
 {
-	struct reload_count count;
+	struct targets_change count;
 
 	if (collect(run, fresh, what) != 0)
 		return -1;
@@ -859,7 +789,7 @@ static int reload_into(struct lock_run *run, struct targets *fresh, const char *
 	guard(run, fresh, true);
 	lock_all(run, fresh, true);
 	targets_keep_old(fresh, &run->t);
-	reload_count(fresh, &run->t, &count);
+	targets_change(fresh, &run->t, &count);
 	targets_free(&run->t);
 	run->t = *fresh;
 	*fresh = (struct targets){ 0 };
@@ -918,29 +848,84 @@ static void degraded(void *ctx, int err)
 		  "replaced on disk is locked again only on SIGHUP", strerror(-err));
 }
 
+/* What was asked, as a reload asks it again. */
+static void spec_of(struct lock_run *run, const struct lock_args *a)
+{
+	run->spec = (struct lock_spec){
+		.anon = a->anon, .recursive = a->recursive, .libs = a->libs, .nul = a->nul,
+		.anon_size = a->anon_size, .range_off = a->range_off, .range_len = a->range_len,
+		.files = a->files, .nfiles = a->nfiles, .pids = a->pids, .npids = a->npids,
+		.configs = a->configs, .nconfigs = a->nconfigs, .files_from = a->files_from,
+		/* With it, no file's read permission can refuse us: none is
+		 * checked ahead (an LSM that refuses is said at open). */
+		.read_any = caps_self_effective(CAP_DAC_READ_SEARCH),
+		.stdin_list = &run->stdin_list,
+	};
+}
+
+/* Collects, checks and locks; the report printed and checked.  The first
+ * failure releases everything, unless --keep-going. */
+static void lock_targets(struct lock_run *run)
+{
+	const struct lock_args *a = run->a;
+	int rc;
+
+	if ((rc = collect(run, &run->t, NULL)) != 0)
+		worse(run, rc);
+	if (run->t.n == 0 || (run->status && !a->keep_going))
+		return;
+	worse(run, check_map_count(run, &run->t, false));
+	if (run->status && !a->keep_going)
+		return;
+	if ((rc = guard(run, &run->t, false)) != 0) {
+		worse(run, rc);
+		return;
+	}
+	lock_all(run, &run->t, false);
+	if (run->status && !a->keep_going)
+		for (size_t i = 0; i < run->t.n; i++)
+			locker_unlock(&run->t.v[i]);
+	report_and_check(run);
+	/* --keep-going: whatever failed, "exit 1 at the end". */
+	if (a->keep_going && run->status)
+		run->status = EXIT_REFUSED;
+}
+
+/* Holds until a signal ends it or the deadline; returns the signal. */
+static int hold_locks(struct lock_run *run, const sigset_t *set)
+{
+	const struct lock_args *a = run->a;
+	struct hold hold = { .set = set, .timed = a->have_timeout, .timeout_ms = a->timeout_ms,
+			     .watch = &run->watch, .reload = reload, .degraded = degraded,
+			     .ctx = run };
+	char held[160];
+	int sig;
+
+	if (a->daemon && run->cwd && chdir("/") != 0)
+		msg_warn("cannot leave '%s'", run->cwd);
+	/* What the walk and the report took goes back to the system: the
+	 * holder keeps only its regions. */
+	targets_settle(&run->t);
+	malloc_trim(0);
+	held_text(run, held, sizeof(held));
+	/* Ready: every lock is in place, and the kernel counts them. */
+	sdnotify_send(&run->sd, "READY=1\nSTATUS=%s\nMAINPID=%d", held, (int)getpid());
+	sig = holder_hold(&hold);
+	sdnotify_send(&run->sd, "STOPPING=1");
+	return sig;
+}
+
 int cmd_lock(int argc, char **argv)
 {
 	struct lock_args a = { .out = { .cols = lock_cols, .ncols = NCOLS } };
 	struct lock_run run = { .a = &a, .facts_rc = 1, .watch = FSWATCH_INIT };
 	struct pidfile pf = { .path = NULL, .fd = -1 };
-	struct hold hold = { .watch = &run.watch, .reload = reload, .degraded = degraded,
-			     .ctx = &run };
-	char held[160];
 	sigset_t set;
 	int rc, notify = -1, sig = 0, holder = 0;
 	bool holding;
 
 	cli_parse(&lock_argp, argc, argv, 0, &a);
-	run.spec = (struct lock_spec){
-		.anon = a.anon, .recursive = a.recursive, .libs = a.libs, .nul = a.nul,
-		.anon_size = a.anon_size, .range_off = a.range_off, .range_len = a.range_len,
-		.files = a.files, .nfiles = a.nfiles, .pids = a.pids, .npids = a.npids,
-		.configs = a.configs, .nconfigs = a.nconfigs, .files_from = a.files_from,
-		/* With it, no file's read permission can refuse us: none is
-		 * checked ahead (an LSM that refuses is said at open). */
-		.read_any = caps_self_effective(CAP_DAC_READ_SEARCH),
-		.stdin_list = &run.stdin_list,
-	};
+	spec_of(&run, &a);
 	run.procfd = procfs_open_or_err();
 	if ((rc = sdnotify_open(&run.sd)) != 0)
 		msg_warnx("NOTIFY_SOCKET cannot be used (%s): the service manager is not told "
@@ -960,49 +945,15 @@ int cmd_lock(int argc, char **argv)
 	if (pf.replaced)
 		msg_warnx("replaced the stale pidfile '%s': pid %d is no longer a memlock holder",
 			  a.pidfile, pf.replaced);
-	if ((rc = collect(&run, &run.t, NULL)) != 0)
-		worse(&run, rc);
-	if (run.t.n == 0 || (run.status && !a.keep_going))
-		goto out;
-	worse(&run, check_map_count(&run, &run.t, false));
-	if (run.status && !a.keep_going)
-		goto out;
-	rc = guard(&run, &run.t, false);
-	if (rc) {
-		worse(&run, rc);
-		goto out;
-	}
-	lock_all(&run, &run.t, false);
-	/* The first failure releases everything, unless --keep-going. */
-	if (run.status && !a.keep_going)
-		for (size_t i = 0; i < run.t.n; i++)
-			locker_unlock(&run.t.v[i]);
-	report_and_check(&run);
-	/* --keep-going: whatever failed, "exit 1 at the end". */
-	if (a.keep_going && run.status)
-		run.status = EXIT_REFUSED;
-	holding = holds_any(&run.t) && !(a.have_timeout && a.timeout_ms == 0);
+	lock_targets(&run);
+	holding = targets_holds_any(&run.t) && !(a.have_timeout && a.timeout_ms == 0);
 	/* Watched before --daemon's parent returns: what cannot be is said
 	 * where the command was typed. */
 	if (holding)
 		watch(&run, true);
 	notify_parent(&run, &notify, pf.fd);
-	if (holding) {
-		if (a.daemon && run.cwd && chdir("/") != 0)
-			msg_warn("cannot leave '%s'", run.cwd);
-		/* What the walk and the report took goes back to the system:
-		 * the holder keeps only its regions. */
-		targets_settle(&run.t);
-		malloc_trim(0);
-		held_text(&run, held, sizeof(held));
-		/* Ready: every lock is in place, and the kernel counts them. */
-		sdnotify_send(&run.sd, "READY=1\nSTATUS=%s\nMAINPID=%d", held, (int)getpid());
-		hold.set = &set;
-		hold.timed = a.have_timeout;
-		hold.timeout_ms = a.timeout_ms;
-		sig = holder_hold(&hold);
-		sdnotify_send(&run.sd, "STOPPING=1");
-	}
+	if (holding)
+		sig = hold_locks(&run, &set);
 out:
 	notify_parent(&run, &notify, pf.fd);
 	fswatch_close(&run.watch);

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +88,11 @@ static void watch_dir(struct fswatch *w, const char *path, const char *prev)
 	} else {
 		if (!w->failed) {
 			w->err = -errno;
-			snprintf(w->first_failed, sizeof(w->first_failed), "%s", dir);
+			size_t n = strlen(dir) < sizeof(w->first_failed) ?
+				   strlen(dir) : sizeof(w->first_failed) - 1;
+
+			memcpy(w->first_failed, dir, n);	/* cut short */
+			w->first_failed[n] = '\0';
 		}
 		w->failed++;
 	}

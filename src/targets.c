@@ -216,7 +216,7 @@ static int read_dir(int fd, struct dent **out, size_t *n)
 	if (rc == 0 && errno)
 		rc = -errno;
 	closedir(d);
-	if (rc == 0)
+	if (rc == 0 && *n > 1)
 		qsort(v, *n, sizeof(*v), by_dent_name);
 	*out = v;
 	return rc;
@@ -467,4 +467,89 @@ size_t targets_count_replaced(const struct targets *fresh, const struct targets 
 	}
 	free(v);
 	return count;
+}
+
+bool targets_pending(const struct targets *t, size_t *n, uint64_t *bytes)
+{
+	bool ok = true;
+
+	*n = 0;
+	*bytes = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->v[i].locked) {
+			(*n)++;
+			ok = ok && size_add(*bytes, t->v[i].pages_len, bytes) == 0;
+		}
+	return ok;
+}
+
+bool targets_holds_any(const struct targets *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].locked)
+			return true;
+	return false;
+}
+
+void targets_skip_beyond(struct targets *t, uint64_t fit)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].locked)
+			continue;
+		if (fit)
+			fit--;
+		else
+			t->v[i].skipped = true;
+	}
+}
+
+enum memguard_verdict targets_fit_memory(struct targets *t, const struct memguard *g,
+					 bool some, uint64_t *refused, size_t *nrefused)
+{
+	enum memguard_verdict v = GUARD_FITS, last = GUARD_FITS;
+	uint64_t need, took = 0;
+	size_t n;
+	bool fits64 = targets_pending(t, &n, &need);
+
+	*refused = need;
+	*nrefused = n;
+	if (fits64 && (v = memguard_check(g, need)) == GUARD_FITS)
+		return GUARD_FITS;
+	if (!some)
+		return fits64 ? v : GUARD_OVER_AVAILABLE;
+	*refused = 0;
+	*nrefused = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		struct region *r = &t->v[i];
+		uint64_t with;
+
+		if (r->locked || r->skipped)
+			continue;
+		if (size_add(took, r->pages_len, &with) == 0 &&
+		    (v = memguard_check(g, with)) == GUARD_FITS) {
+			took = with;
+			continue;
+		}
+		last = v;
+		r->skipped = true;
+		(*nrefused)++;
+		if (size_add(*refused, r->pages_len, refused) != 0)
+			*refused = UINT64_MAX;
+	}
+	return last;
+}
+
+void targets_change(const struct targets *fresh, const struct targets *old,
+		    struct targets_change *c)
+{
+	*c = (struct targets_change){ .replaced = targets_count_replaced(fresh, old) };
+	for (size_t i = 0; i < fresh->n; i++) {
+		const struct region *r = &fresh->v[i];
+
+		c->locked += r->locked && !r->carried;
+		c->failed += (!r->locked && (r->err || r->skipped)) || r->kept_old;
+		c->kept_old += r->kept_old;
+	}
+	for (size_t i = 0; i < old->n; i++)
+		c->released += old->v[i].locked;
 }

@@ -71,6 +71,41 @@ size_t targets_count_replaced(const struct targets *fresh, const struct targets 
  * no more room than they need (a reload collects a new set, with its own). */
 void targets_settle(struct targets *t);
 
+/* The regions not locked yet (all of them, but at a reload): how many, in
+ * *N, and their whole pages, in *BYTES; false when that sum passes 2^64. */
+bool targets_pending(const struct targets *t, size_t *n, uint64_t *bytes);
+
+/* Whether any region is locked. */
+bool targets_holds_any(const struct targets *t);
+
+/* Marks skipped the pending regions beyond the first FIT (those that
+ * vm.max_map_count leaves room for). */
+void targets_skip_beyond(struct targets *t, uint64_t fit);
+
+#include "memguard.h"
+
+/*
+ * The memory guard over the pending regions, as G read it.  All of them
+ * fit: GUARD_FITS.  Else without SOME, the verdict for all; with SOME (a
+ * reload) the ones that fit are taken in order and the rest marked
+ * skipped, their bytes in *REFUSED and their count in *NREFUSED, and the
+ * verdict is that of the last one refused.
+ */
+enum memguard_verdict targets_fit_memory(struct targets *t, const struct memguard *g,
+					 bool some, uint64_t *refused, size_t *nrefused);
+
+/* What a reload changed, counted before what is gone is released. */
+struct targets_change {
+	size_t locked;		/* locked anew (replaced ones included) */
+	size_t failed;		/* not locked (or only their old copy kept) */
+	size_t kept_old;	/* replaced on disk, the old copy kept */
+	size_t released;	/* still locked in OLD: to be released */
+	size_t replaced;	/* locked anew at the path of one released */
+};
+
+void targets_change(const struct targets *fresh, const struct targets *old,
+		    struct targets_change *c);
+
 /* Unlocks and unmaps every region, and frees everything. */
 void targets_free(struct targets *t);
 

@@ -23,38 +23,32 @@ teardown() {
 	rm -rf "$D"
 }
 
-# The files a holder has locked, from its smaps, sorted.
-locked_files() {
-	awk '/^[0-9a-f]+-[0-9a-f]+ / { path = $6 } /^VmFlags:.* lo/ && path ~ /^\// { print path }' \
-		"/proc/$1/smaps" | sort -u
-}
-
 # "INODE LOCKED_KB" for each mapping of PATH in PID's smaps.
 mappings_of() {
 	awk -v p="$2" '/^[0-9a-f]+-[0-9a-f]+ / { ino = ($6 == p || $6 " " $7 == p " (deleted)") ? $5 : "" }
 		/^Locked:/ && ino != "" { print ino, $2 }' "/proc/$1/smaps"
 }
 
-# Waits until the mapping of PATH in PID's smaps has LOCKED_KB locked.
-wait_locked_kb() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		[ "$(mappings_of "$1" "$2" | awk '{ print $2 }')" = "$3" ] && return 0
-		sleep 0.02
-	done
-	return 1
+# Whether the mapping of PATH in PID's smaps has LOCKED_KB locked.
+locked_kb_is() {
+	[ "$(mappings_of "$1" "$2" | awk '{ print $2 }')" = "$3" ]
 }
 
-# Waits until the Nth RELOADING=1 of $D/log is followed by a READY=1: the
+# Whether the Nth RELOADING=1 of $D/log is followed by a READY=1: the
 # Nth reload the service manager was told of is over.
-wait_reloaded() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		awk -v n="$1" '/RELOADING=1/ { r++ } /READY=1/ && r == n { ok = 1 } END { exit !ok }' \
-			"$D/log" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	return 1
+reloaded() {
+	awk -v n="$1" '/RELOADING=1/ { r++ } /READY=1/ && r == n { ok = 1 } END { exit !ok }' "$D/log"
+}
+
+# A tree under DIR: NDIRS directories of NFILES files of SIZE random bytes.
+make_tree() {
+	/usr/bin/python3 -c 'import os, sys
+top, ndirs, nfiles, size = sys.argv[1], *map(int, sys.argv[2:])
+for d in range(ndirs):
+    os.makedirs(f"{top}/{d:03d}", exist_ok=True)
+    for i in range(nfiles):
+        with open(f"{top}/{d:03d}/file{i:04d}", "wb") as f:
+            f.write(os.urandom(size) if size > 1 else b"x")' "$@"
 }
 
 # notify_hold ARGS...: `memlock lock ARGS` under a stand-in service manager,
@@ -123,7 +117,7 @@ notify_hold() {
 	assert_equal "$(locked_files "$HOLDER")" "$(printf '%s\n' "$D/a" "$D/b")"
 	printf '# b is gone, c is new\n%s\n%s\n' "$D/a" "$D/c" >"$D/conf"
 	kill -HUP "$HOLDER"
-	wait_reloaded 1 || fail "no READY=1 after the reload: $(cat "$D/log")"
+	wait_for reloaded 1 || fail "no READY=1 after the reload: $(cat "$D/log")"
 	assert_equal "$(locked_files "$HOLDER")" "$(printf '%s\n' "$D/a" "$D/c")"
 	assert_equal "$(proc_bytes "$HOLDER" VmLck)" 12288
 	run -0 cat "$D/err"
@@ -136,7 +130,7 @@ READY=1 | STATUS=holding 12K in 2 regions (VmLck 12K)"
 	# SIGHUP no longer ends the hold; a bad line keeps what is held.
 	printf '%s\n' "+" >>"$D/conf"
 	kill -HUP "$HOLDER"
-	wait_reloaded 2 || fail "no READY=1 after the second reload"
+	wait_for reloaded 2 || fail "no READY=1 after the second reload"
 	run -0 tail -n 1 "$D/err"
 	assert_output "memlock: reload (SIGHUP): $D/conf:4: '+' and '?' need a PATH after them; still holding what was held"
 	assert_equal "$(proc_bytes "$HOLDER" VmLck)" 12288
@@ -191,7 +185,7 @@ READY=1 | STATUS=holding 12K in 2 regions (VmLck 12K)"
 	local ino
 	ino=$(stat -c %i "$D/b")
 	head -c 8192 /dev/urandom >"$D/b"
-	wait_locked_kb "$HOLDER" "$D/b" 8 || fail "not locked again: $(mappings_of "$HOLDER" "$D/b")"
+	wait_for locked_kb_is "$HOLDER" "$D/b" 8 || fail "not locked again: $(mappings_of "$HOLDER" "$D/b")"
 	assert_equal "$(mappings_of "$HOLDER" "$D/b")" "$ino 8"
 	assert_equal "$(proc_bytes "$HOLDER" VmLck)" 8192
 }
@@ -226,7 +220,7 @@ READY=1 | STATUS=holding 12K in 2 regions (VmLck 12K)"
 	notify_hold -c "$D/conf"
 	printf '%s\n' "$D/a" "$D/sparse" "$D/b" >"$D/conf"
 	kill -HUP "$HOLDER"
-	wait_reloaded 1 || fail "no READY=1 after the reload"
+	wait_for reloaded 1 || fail "no READY=1 after the reload"
 	run -0 cat "$D/err"
 	assert_line --index 0 --regexp "^memlock: reload \(SIGHUP\): refusing to lock 8T in 1 file: "
 	assert_line --index 1 "memlock: reload (SIGHUP): 1 new locked, 0 released, 0 replaced on disk and locked again, 1 could not be locked; holding 12K in 2 regions (VmLck 12K)"
@@ -246,7 +240,7 @@ READY=1 | STATUS=holding 12K in 2 regions (VmLck 12K)"
 	HOLDER=$(awk '$1 == "pid" { print $2; exit }' "$D/log")
 	PIDS+=("$HOLDER")
 	kill -HUP "$HOLDER"
-	wait_reloaded 1 || fail "no READY=1 after the reload"
+	wait_for reloaded 1 || fail "no READY=1 after the reload"
 	run -0 cat "$D/err"
 	assert_output "memlock: reload (SIGHUP): 0 new locked, 0 released, 0 replaced on disk and locked again, 0 could not be locked; holding 8K in 1 region (VmLck 8K)"
 	assert_equal "$(locked_files "$HOLDER")" "$D/a"
@@ -256,7 +250,7 @@ READY=1 | STATUS=holding 12K in 2 regions (VmLck 12K)"
 	notify_hold --files-from "$D/list"
 	rm "$D/list"
 	kill -HUP "$HOLDER"
-	wait_reloaded 1 || fail "no READY=1 after the reload"
+	wait_for reloaded 1 || fail "no READY=1 after the reload"
 	run -0 cat "$D/err"
 	assert_line --index 0 "memlock: reload (SIGHUP): cannot read the list '$D/list': No such file or directory"
 	assert_line --index 1 "memlock: reload (SIGHUP): still holding what was held"
@@ -279,12 +273,7 @@ READY=1 | STATUS=holding 12K in 2 regions (VmLck 12K)"
 @test "SIGTERM during a reload: it ends cleanly, exit 0, nothing left behind" {
 	head -c 8192 /dev/urandom >"$D/a"
 	mkdir "$D/tree"
-	/usr/bin/python3 -c 'import os, sys
-for d in range(30):
-    os.mkdir(f"{sys.argv[1]}/{d}")
-    for i in range(100):
-        with open(f"{sys.argv[1]}/{d}/{i}", "wb") as f:
-            f.write(os.urandom(4096 * (1 + i % 4)))' "$D/tree"
+	make_tree "$D/tree" 30 100 8192
 	printf '%s\n' "$D/a" >"$D/conf"
 	notify_hold --pidfile "$D/pf" -c "$D/conf"
 	printf '%s\n' "$D/tree" >>"$D/conf"
@@ -303,12 +292,7 @@ for d in range(30):
 
 @test "RLIMIT_NOFILE of 256: a 2,000-file tree held, reloaded, and a replaced file locked again" {
 	mkdir "$D/tree"
-	/usr/bin/python3 -c 'import os, sys
-for d in range(20):
-    os.mkdir(f"{sys.argv[1]}/{d}")
-    for i in range(100):
-        with open(f"{sys.argv[1]}/{d}/{i}", "wb") as f:
-            f.write(os.urandom(4096))' "$D/tree"
+	make_tree "$D/tree" 20 100 4096
 	/usr/bin/python3 "$TOP/tests/helpers/notify-listen.py" "$D/sock" "$D/log" \
 		bash -c 'ulimit -n 256 && exec "$@"' _ "$MEMLOCK" lock -r "$D/tree" >"$D/out" 2>"$D/err" &
 	PIDS+=($!)
@@ -319,11 +303,11 @@ for d in range(20):
 	assert_output 256
 	assert_equal "$(proc_bytes "$HOLDER" VmLck)" $((2000 * 4096))
 	(($(ls "/proc/$HOLDER/fd" | wc -l) < 20)) || fail "descriptors kept: $(ls "/proc/$HOLDER/fd" | wc -l)"
-	cp "$D/tree/7/7" "$D/new" && head -c 8192 /dev/urandom >"$D/new" && mv "$D/new" "$D/tree/7/7"
+	head -c 8192 /dev/urandom >"$D/new" && mv "$D/new" "$D/tree/007/file0007"
 	wait_line "$D/err" "held files changed on disk" || fail "not noticed: $(cat "$D/err")"
 	assert_equal "$(proc_bytes "$HOLDER" VmLck)" $((1999 * 4096 + 8192))
 	kill -HUP "$HOLDER"
-	wait_reloaded 1 || fail "no READY=1 after the reload"
+	wait_for reloaded 1 || fail "no READY=1 after the reload"
 	run -0 tail -n 1 "$D/err"
 	assert_output "memlock: reload (SIGHUP): 0 new locked, 0 released, 0 replaced on disk and locked again, 0 could not be locked; holding 7.8M in 2000 regions (VmLck 7.8M)"
 }
@@ -331,12 +315,7 @@ for d in range(20):
 @test "a holder of 20,000 files keeps about 100 bytes a file of its own (RssAnon), once ready" {
 	[ -z "${MEMLOCK_SANITIZED:-}" ] || skip "ASan's shadow memory is not memlock's"
 	mkdir "$D/tree"
-	/usr/bin/python3 -c 'import os, sys
-for d in range(200):
-    os.mkdir(f"{sys.argv[1]}/{d:03d}")
-    for i in range(100):
-        with open(f"{sys.argv[1]}/{d:03d}/file{i:03d}", "wb") as f:
-            f.write(b"x")' "$D/tree"
+	make_tree "$D/tree" 200 100 1
 	notify_hold --anon 4K
 	local base
 	base=$(proc_bytes "$HOLDER" RssAnon)
@@ -376,12 +355,7 @@ for d in range(200):
 	local max
 	max=$(cat /proc/sys/vm/max_map_count)
 	((max < 69000)) || skip "vm.max_map_count is $max here: 70,000 files fit"
-	/usr/bin/python3 -c 'import os, sys
-for d in range(70):
-    os.mkdir(f"{sys.argv[1]}/{d}")
-    for i in range(1000):
-        with open(f"{sys.argv[1]}/{d}/{i}", "wb") as f:
-            f.write(b"x")' "$D"
+	make_tree "$D" 70 1000 1
 	run -1 --separate-stderr memlock lock -t 0 -J -r "$D"
 	assert_regex "$stderr" "^memlock: 70000 files need 70000 mappings, but vm.max_map_count is $max and memlock has [0-9]+ already and keeps 32 for itself: [0-9]+ fit; raise it: 'sysctl -w vm.max_map_count=[0-9]+'$"
 	assert_equal "$output" ""
@@ -427,7 +401,7 @@ ProtectSystem=strict'
 	run -0 locked_files "$HOLDER"
 	assert_line "$(readlink -f /bin/bash)"
 	kill -HUP "$HOLDER"
-	wait_reloaded 1 || fail "no READY=1 after the reload"
+	wait_for reloaded 1 || fail "no READY=1 after the reload"
 	run -0 cat "$D/err"
 	assert_output --regexp "^memlock: reload \(SIGHUP\): 0 new locked, 0 released, 0 replaced on disk and locked again, 0 could not be locked; holding "
 }

@@ -18,10 +18,9 @@ teardown() {
 	rm -rf "$D"
 }
 
-# The files a holder has locked, from its smaps, resolved, sorted.
-locked_files() {
-	awk '/^[0-9a-f]+-[0-9a-f]+ / { path = $6 } /^VmFlags:.* lo/ && path ~ /^\// { print path }' \
-		"/proc/$1/smaps" | xargs -r readlink -f | sort -u
+# The files a holder has locked, resolved, sorted.
+locked_real() {
+	locked_files "$1" | xargs -r readlink -f | sort -u
 }
 
 # The loader's list for PROG, and PROG: resolved, sorted.
@@ -36,7 +35,7 @@ loader_list() {
 	command -v readelf >/dev/null || skip "no readelf here"
 	run -0 memlock lock -d --pidfile "$D/pid" --libs /bin/bash
 	PIDS+=("$(cat "$D/pid")")
-	assert_equal "$(locked_files "${PIDS[0]}")" "$(loader_list /bin/bash)"
+	assert_equal "$(locked_real "${PIDS[0]}")" "$(loader_list /bin/bash)"
 }
 
 @test "lock --pid of a process that dlopen'ed a library locks that library" {
@@ -47,13 +46,13 @@ loader_list() {
 	wait_line "$D/py" "^ready" || fail "python did not start"
 	run -0 memlock lock -d --pidfile "$D/pid" --pid "${PIDS[0]}"
 	PIDS+=("$(cat "$D/pid")")
-	run locked_files "${PIDS[1]}"
+	run locked_real "${PIDS[1]}"
 	assert_line "$lib"
 	assert_line "$(readlink -f /usr/bin/python3)"
 	# What the process maps is what is locked: each of its files.
 	local mapped
 	mapped=$(awk '$6 ~ /^\// && $6 !~ /^\/dev\// { print $6 }' "/proc/${PIDS[0]}/maps" | xargs -r readlink -f | sort -u)
-	assert_equal "$(locked_files "${PIDS[1]}")" "$mapped"
+	assert_equal "$(locked_real "${PIDS[1]}")" "$mapped"
 }
 
 @test "lock --files-from: lines, or NUL-separated with -0 as find -print0 writes; duplicates once" {
@@ -142,7 +141,7 @@ CONF
 	printf '# ignored: not a .conf\n/bin/rm\n' >"$D/conf.d/README"
 	run -0 memlock lock -d --pidfile "$D/pid" -c "$D/conf.d"
 	PIDS+=("$(cat "$D/pid")")
-	run locked_files "${PIDS[1]}"
+	run locked_real "${PIDS[1]}"
 	assert_line "$D/data"
 	assert_line "$D/tree/sub/x"
 	assert_line "$(readlink -f /bin/bash)"

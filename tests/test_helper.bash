@@ -195,25 +195,37 @@ make_memory_cgroup() {
 	fi
 }
 
-# Waits until FILE has a line matching the extended regular expression
-# RE (a sample written by --interval, a helper's report); false after 10 s.
-wait_line() {
+# Runs COMMAND... until it succeeds: the state a test waits for, not a
+# time; false after 10 s.
+wait_for() {
 	local i
 	for ((i = 0; i < 500; i++)); do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		"$@" 2>/dev/null && return 0
 		sleep 0.02
 	done
 	return 1
 }
 
+# Waits until FILE has a line matching the extended regular expression
+# RE (a sample written by --interval, a helper's report); false after 10 s.
+wait_line() {
+	wait_for grep -qE -- "$2" "$1"
+}
+
+# Whether FILE has at least N lines.
+has_lines() {
+	(($(wc -l <"$1" 2>/dev/null || echo 0) >= $2))
+}
+
 # Waits until FILE has at least N lines; false after 10 s.
 wait_lines() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		(($(wc -l <"$1" 2>/dev/null || echo 0) >= $2)) && return 0
-		sleep 0.02
-	done
-	return 1
+	wait_for has_lines "$1" "$2"
+}
+
+# The files a holder (PID) has locked, from its smaps, sorted.
+locked_files() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { path = $6 } /^VmFlags:.* lo/ && path ~ /^\// { print path }' \
+		"/proc/$1/smaps" | sort -u
 }
 
 # After a process of the test's user that had io_uring instances is gone:
