@@ -39,7 +39,7 @@ CPPFLAGS += $(shell $(PKG_CONFIG) --cflags smartcols libcap)
 LDLIBS += $(shell $(PKG_CONFIG) --libs smartcols libcap) -pthread
 
 LIB_SRCS := src/size.c src/msg.c src/output.c src/pagemath.c src/cli.c src/procfs.c src/caps.c src/rlimit.c src/diag-modes.c src/diag-facts.c src/diag-origin.c src/diag-checks.c src/diag-remedy.c src/diag-probe.c src/procscan.c src/watch.c src/filemap.c src/sources.c src/child.c src/locker.c src/memguard.c src/holder.c src/targets.c src/collect.c src/fswatch.c src/sdnotify.c
-CMD_SRCS := src/cmd-pages.c src/cmd-status.c src/cmd-limit.c src/cmd-doctor.c src/cmd-lock.c \
+CMD_SRCS := src/cmd-pages.c src/cmd-status.c src/cmd-limit.c src/cmd-doctor.c src/cmd-lock.c src/cmd-lock-hold.c \
 	src/cmd-files.c
 SRCS := src/memlock.c $(CMD_SRCS) $(LIB_SRCS)
 OBJS := $(SRCS:.c=.o)

@@ -1,6 +1,7 @@
 /* memlock lock: lock files or anonymous memory into RAM and hold them. */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "cmd-lock.h"
 #include "msg.h"
 #include "diagnose.h"
 #include "caps.h"
@@ -15,7 +16,6 @@
 #include "size.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <libsmartcols.h>
 #include <signal.h>
@@ -40,21 +40,7 @@ static const struct out_col lock_cols[NCOLS] = {
 
 #define DEFAULT_COLS "TARGET,BYTES,PAGES,TIME,RESULT"
 
-struct lock_args {
-	struct out_opts out;
-	bool anon, onfault, recursive, keep_going, daemon, have_range;
-	bool have_timeout, no_guard;
-	uint64_t anon_size, range_off, range_len, timeout_ms;
-	const char *pidfile;
-	char **files;
-	int nfiles;
-	bool libs, nul;			/* --libs; -0 for --files-from */
-	const char *files_from;		/* --files-from LIST, or NULL */
-	int pids[64];			/* --pid, each */
-	int npids;
-	const char *configs[16];	/* -c, each */
-	int nconfigs;
-};
+
 
 enum { OPT_ANON = 0x100, OPT_ONFAULT, OPT_RANGE, OPT_PIDFILE, OPT_NO_GUARD, OPT_LIBS,
        OPT_PID, OPT_FILES_FROM };
@@ -199,25 +185,9 @@ static const struct argp lock_argp = {
 	lock_children, NULL, NULL
 };
 
-/* One run of `lock`: what it collects, and the worst status so far. */
-struct lock_run {
-	const struct lock_args *a;
-	struct lock_spec spec;		/* what was asked, asked again at a reload */
-	struct targets t;
-	int status;
-	int procfd;
-	struct diag_facts facts;	/* for explaining a failure, read once */
-	int facts_rc;			/* 1 until read */
-	struct sdnotify sd;		/* the service manager, if it asked */
-	struct fswatch watch;		/* the directories of held files */
-	char *cwd;			/* --daemon: where relative names are */
-	struct paths stdin_list;	/* --files-from -, as read at start */
-	bool reloading;
-	size_t reload_problems;		/* what a reload could not collect */
-	bool reload_abort;		/* it met what says nothing of the files */
-};
 
-static void worse(struct lock_run *run, int status)
+
+void worse(struct lock_run *run, int status)
 {
 	if (status > run->status)
 		run->status = status;
@@ -344,7 +314,7 @@ static void said(void *ctx, const struct collect_problem *p)
 /* Collects every target into T; nothing is opened or mapped yet.  A
  * configuration that cannot be used, or no memory: 0 is not returned, and
  * the reason is said (WHAT before it at a reload). */
-static int collect(struct lock_run *run, struct targets *t, const char *what)
+int lock_collect(struct lock_run *run, struct targets *t, const char *what)
 {
 	char err[600];
 	int rc = collect_targets(&run->spec, run->procfd, t, said, run, err, sizeof(err));
@@ -409,7 +379,7 @@ static int guard_said(const struct lock_run *run, enum memguard_verdict v, struc
  * At start all or nothing; at a reload (SOME), the new files that fit, in
  * order, and the rest are refused, in one line.
  */
-static int guard(struct lock_run *run, struct targets *t, bool some)
+int lock_guard(struct lock_run *run, struct targets *t, bool some)
 {
 	struct memguard g;
 	enum memguard_verdict v;
@@ -439,7 +409,7 @@ static int guard(struct lock_run *run, struct targets *t, bool some)
  * is over it).  More than fit: one line, and nothing is locked, or with
  * --keep-going the first ones that fit.
  */
-static int check_map_count(struct lock_run *run, struct targets *t, bool reloading)
+int lock_check_maps(struct lock_run *run, struct targets *t, bool reloading)
 {
 	uint64_t have, max, fit, bytes;
 	size_t n;
@@ -500,7 +470,7 @@ static void explain(struct lock_run *run, const struct region *r)
  * unless --keep-going.  A reload goes on past failures (what is held stays
  * held), and stops short when it is told to end.
  */
-static void lock_all(struct lock_run *run, struct targets *t, bool reloading)
+void lock_all(struct lock_run *run, struct targets *t, bool reloading)
 {
 	const struct lock_args *a = run->a;
 
@@ -526,7 +496,7 @@ static void lock_all(struct lock_run *run, struct targets *t, bool reloading)
 }
 
 /* memlock's own VmLck, as the kernel counts it; -errno if not read. */
-static int own_vmlck(int procfd, uint64_t *v)
+int lock_own_vmlck(int procfd, uint64_t *v)
 {
 	struct proc_status st;
 	int rc = procfs_read_status(procfd, getpid(), &st);
@@ -618,7 +588,7 @@ static void report_and_check(struct lock_run *run)
 {
 	uint64_t total = 0, nlocked = 0, vmlck = 0;
 	char holding[64], b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
-	bool have_vmlck = own_vmlck(run->procfd, &vmlck) == 0;
+	bool have_vmlck = lock_own_vmlck(run->procfd, &vmlck) == 0;
 
 	for (size_t i = 0; i < run->t.n; i++)
 		if (run->t.v[i].locked) {
@@ -665,189 +635,6 @@ static int pidfile_failed(int rc, const char *path, int holder)
 	return rc == -EACCES || rc == -EPERM ? EXIT_UNKNOWN : EXIT_USAGE;
 }
 
-/* Sends the outcome to the --daemon parent, once; the child keeps the
- * pidfile, /proc, the service manager's socket and its inotify. */
-static void notify_parent(struct lock_run *run, int *notify, int pidfile_fd)
-{
-	int keep[] = { pidfile_fd, run->procfd, run->sd.fd, run->watch.fd };
-
-	if (*notify < 0)
-		return;
-	fflush(stdout);
-	fflush(stderr);
-	if (holder_detach(*notify, run->status, keep, sizeof(keep) / sizeof(keep[0])) != 0)
-		_exit(EXIT_UNKNOWN);
-	*notify = -1;
-	/* Its stderr is gone: a reload's line goes to syslog. */
-	msg_syslog(true);
-}
-
-/* What is held, and what the kernel counts, in a phrase. */
-static void held_text(const struct lock_run *run, char *buf, size_t len)
-{
-	char b1[SIZE_BUFSZ], b2[SIZE_BUFSZ];
-	uint64_t total = 0, vmlck;
-	size_t n = 0;
-
-	for (size_t i = 0; i < run->t.n; i++)
-		if (run->t.v[i].locked) {
-			total += run->t.v[i].pages_len;
-			n++;
-		}
-	if (own_vmlck(run->procfd, &vmlck) == 0)
-		snprintf(buf, len, "holding %s in %zu region%s (VmLck %s)",
-			 size_format(total, false, b1), n, n == 1 ? "" : "s",
-			 size_format(vmlck, false, b2));
-	else
-		snprintf(buf, len, "holding %s in %zu region%s (VmLck could not be read)",
-			 size_format(total, false, b1), n, n == 1 ? "" : "s");
-}
-
-/* The sysctl or limit behind an inotify failure, for its message. */
-static const char *watch_remedy(int err)
-{
-	return err == -ENOSPC ? ": raise fs.inotify.max_user_watches" :
-	       err == -EMFILE ? ": raise fs.inotify.max_user_instances, or ulimit -n" : "";
-}
-
-/* Watches the directories of what is held, saying (when SAY) what cannot be. */
-static void watch(struct lock_run *run, bool say)
-{
-	struct fswatch *w = &run->watch;
-	int rc = fswatch_update(w, &run->t);
-
-	if (!say)
-		return;
-	if (rc)
-		msg_warnx("cannot watch the directories of held files (%s%s): a file replaced "
-			  "there is locked again only on SIGHUP", strerror(-rc), watch_remedy(rc));
-	else if (w->failed)
-		msg_warnx("cannot watch %zu director%s of held files ('%s'%s: %s%s): a file "
-			  "replaced there is locked again only on SIGHUP", w->failed,
-			  w->failed == 1 ? "y" : "ies", w->first_failed,
-			  w->failed > 1 ? " and more" : "", strerror(-w->err), watch_remedy(w->err));
-}
-
-static uint64_t mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* The one line a reload says: what changed, and what is held now. */
-static void reload_line(struct lock_run *run, const char *what, const struct targets_change *c,
-			bool said_anyway)
-{
-	char held[160], kept[96] = "";
-
-	if (!said_anyway && !c->locked && !c->failed && !c->released && !run->reload_problems)
-		return;
-	held_text(run, held, sizeof(held));
-	if (c->kept_old)
-		snprintf(kept, sizeof(kept), " (for %zu replaced on disk, the old copy stays held)",
-			 c->kept_old);
-	msg_warnx("%s: %zu new locked, %zu released, %zu replaced on disk and locked again, "
-		  "%zu could not be locked%s%s; %s", what, c->locked - c->replaced,
-		  c->released - c->replaced, c->replaced, c->failed + run->reload_problems, kept,
-		  holder_stop_pending() ? " (stopped short: ending)" : "", held);
-}
-
-/* Locks again what a reload keeps: a file written again in place (the
- * same inode and size) lost its locked pages to the truncation. */
-static void relock_carried(struct lock_run *run, struct targets *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		struct region *r = &t->v[i];
-		int rc;
-
-		if (!r->carried || r->anon || holder_stop_pending())
-			continue;
-		if ((rc = locker_relock(r, run->a->onfault ? LOCK_ONFAULT : 0)) != 0)
-			msg_warnx("cannot lock '%s' again: %s (%s)", r->name, strerror(-rc),
-				  diag_errno_name(rc));
-	}
-}
-
-/* The reload proper, in the directory where relative names are: locks
- * into FRESH, and returns 0 when FRESH is to be held from now on. */
-static int reload_into(struct lock_run *run, struct targets *fresh, const char *what,
-		       bool sighup)
-{
-	struct targets_change count;
-
-	if (collect(run, fresh, what) != 0)
-		return -1;
-	if (run->reload_abort) {
-		msg_warnx("still holding what was held");
-		return -1;
-	}
-	targets_adopt(fresh, &run->t);
-	relock_carried(run, fresh);
-	check_map_count(run, fresh, true);
-	guard(run, fresh, true);
-	lock_all(run, fresh, true);
-	targets_keep_old(fresh, &run->t);
-	targets_change(fresh, &run->t, &count);
-	targets_free(&run->t);
-	run->t = *fresh;
-	*fresh = (struct targets){ 0 };
-	msg_prefix(NULL);
-	reload_line(run, what, &count, sighup);
-	watch(run, sighup);
-	return 0;
-}
-
-/*
- * A reload: everything asked is collected again; what is the same file and
- * range as before stays locked as it is (and is locked again, for what was
- * rewritten in place), what is new is locked, and only then is what is
- * gone, or replaced on disk by a copy that is now locked, released.  A
- * problem is said and keeps nothing from being held: the hold goes on,
- * with what it could.
- */
-static void reload(void *ctx, enum hold_why why)
-{
-	struct lock_run *run = ctx;
-	struct targets fresh = { 0 };
-	const char *what = why == HOLD_SIGHUP ? "reload (SIGHUP)" : "held files changed on disk";
-	char held[160];
-	int status = run->status;
-
-	if (why == HOLD_SIGHUP)
-		sdnotify_send(&run->sd, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
-			      (unsigned long long)mono_usec());
-	run->facts_rc = 1;	/* limits and counters may have changed */
-	run->reloading = true;
-	run->reload_problems = 0;
-	run->reload_abort = false;
-	msg_prefix(what);
-	if (run->cwd && chdir(run->cwd) != 0)
-		msg_warn("cannot go back to '%s', where relative names are", run->cwd);
-	else
-		reload_into(run, &fresh, what, why == HOLD_SIGHUP);
-	msg_prefix(NULL);
-	targets_free(&fresh);
-	targets_settle(&run->t);
-	if (run->cwd && chdir("/") != 0)
-		msg_warn("cannot leave '%s'", run->cwd);
-	/* Problems of a reload are said, and are not the exit status. */
-	run->status = status;
-	run->reloading = false;
-	held_text(run, held, sizeof(held));
-	sdnotify_send(&run->sd, "%sSTATUS=%s", why == HOLD_SIGHUP ? "READY=1\n" : "", held);
-}
-
-/* The hold cannot wait on a signalfd: signals still end it, and SIGHUP
- * still reloads, but changes on disk are not seen. */
-static void degraded(void *ctx, int err)
-{
-	(void)ctx;
-	msg_warnx("cannot wait for signals and files together (signalfd: %s): a held file "
-		  "replaced on disk is locked again only on SIGHUP", strerror(-err));
-}
-
 /* What was asked, as a reload asks it again. */
 static void spec_of(struct lock_run *run, const struct lock_args *a)
 {
@@ -870,14 +657,14 @@ static void lock_targets(struct lock_run *run)
 	const struct lock_args *a = run->a;
 	int rc;
 
-	if ((rc = collect(run, &run->t, NULL)) != 0)
+	if ((rc = lock_collect(run, &run->t, NULL)) != 0)
 		worse(run, rc);
 	if (run->t.n == 0 || (run->status && !a->keep_going))
 		return;
-	worse(run, check_map_count(run, &run->t, false));
+	worse(run, lock_check_maps(run, &run->t, false));
 	if (run->status && !a->keep_going)
 		return;
-	if ((rc = guard(run, &run->t, false)) != 0) {
+	if ((rc = lock_guard(run, &run->t, false)) != 0) {
 		worse(run, rc);
 		return;
 	}
@@ -889,30 +676,6 @@ static void lock_targets(struct lock_run *run)
 	/* --keep-going: whatever failed, "exit 1 at the end". */
 	if (a->keep_going && run->status)
 		run->status = EXIT_REFUSED;
-}
-
-/* Holds until a signal ends it or the deadline; returns the signal. */
-static int hold_locks(struct lock_run *run, const sigset_t *set)
-{
-	const struct lock_args *a = run->a;
-	struct hold hold = { .set = set, .timed = a->have_timeout, .timeout_ms = a->timeout_ms,
-			     .watch = &run->watch, .reload = reload, .degraded = degraded,
-			     .ctx = run };
-	char held[160];
-	int sig;
-
-	if (a->daemon && run->cwd && chdir("/") != 0)
-		msg_warn("cannot leave '%s'", run->cwd);
-	/* What the walk and the report took goes back to the system: the
-	 * holder keeps only its regions. */
-	targets_settle(&run->t);
-	malloc_trim(0);
-	held_text(run, held, sizeof(held));
-	/* Ready: every lock is in place, and the kernel counts them. */
-	sdnotify_send(&run->sd, "READY=1\nSTATUS=%s\nMAINPID=%d", held, (int)getpid());
-	sig = holder_hold(&hold);
-	sdnotify_send(&run->sd, "STOPPING=1");
-	return sig;
 }
 
 int cmd_lock(int argc, char **argv)
@@ -950,12 +713,12 @@ int cmd_lock(int argc, char **argv)
 	/* Watched before --daemon's parent returns: what cannot be is said
 	 * where the command was typed. */
 	if (holding)
-		watch(&run, true);
-	notify_parent(&run, &notify, pf.fd);
+		lock_watch(&run, true);
+	lock_notify_parent(&run, &notify, pf.fd);
 	if (holding)
-		sig = hold_locks(&run, &set);
+		sig = lock_hold(&run, &set);
 out:
-	notify_parent(&run, &notify, pf.fd);
+	lock_notify_parent(&run, &notify, pf.fd);
 	fswatch_close(&run.watch);
 	/* The kernel unmaps everything as the process exits. */
 	targets_abandon(&run.t);
