@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Sends the outcome to the --daemon parent, once; the child keeps the
@@ -81,14 +80,6 @@ void lock_watch(struct lock_run *run, bool say)
 			  "replaced there is locked again only on SIGHUP", w->failed,
 			  w->failed == 1 ? "y" : "ies", w->first_failed,
 			  w->failed > 1 ? " and more" : "", strerror(-w->err), watch_remedy(w->err));
-}
-
-static uint64_t mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* The one line a reload says: what changed, and what is held now. */
@@ -172,7 +163,7 @@ static void reload(void *ctx, enum hold_why why)
 
 	if (why == HOLD_SIGHUP)
 		sdnotify_send(&run->sd, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
-			      (unsigned long long)mono_usec());
+			      (unsigned long long)holder_now_us());
 	run->facts_rc = 1;	/* limits and counters may have changed */
 	run->reloading = true;
 	run->reload_problems = 0;

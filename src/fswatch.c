@@ -58,17 +58,15 @@ static uint32_t *slot_of(const struct fswatch *w, bool links, const char *name, 
 }
 
 /* The directory part of PATH ("." for none), watched, unless it is
- * PREV's (the files of a tree come directory by directory).  The kernel
- * gives a directory named twice its first watch descriptor again: those
- * rise, so a new one is a directory not watched before.  A directory no
- * longer held stays watched (its events find no held name): what was
- * watched before a reload goes on queueing events while it runs. */
+ * PREV's (the files of a tree come directory by directory; the kernel
+ * gives a directory named again its watch again).  A directory no longer
+ * held stays watched (its events find no held name): what was watched
+ * before a reload goes on queueing events while it runs. */
 static void watch_dir(struct fswatch *w, const char *path, const char *prev)
 {
 	const char *base = base_of(path);
 	size_t len = (size_t)(base - path);
 	char dir[PATH_MAX];
-	int wd;
 
 	if (prev && (size_t)(base_of(prev) - prev) == len && !memcmp(prev, path, len))
 		return;
@@ -80,12 +78,7 @@ static void watch_dir(struct fswatch *w, const char *path, const char *prev)
 		memcpy(dir, path, len);
 		dir[len > 1 ? len - 1 : len] = '\0';	/* "/" stays */
 	}
-	if ((wd = inotify_add_watch(w->fd, dir, EVENTS)) >= 0) {
-		if (wd > w->top) {
-			w->top = wd;
-			w->dirs++;
-		}
-	} else {
+	if (inotify_add_watch(w->fd, dir, EVENTS) < 0) {
 		if (!w->failed) {
 			w->err = -errno;
 			size_t n = strlen(dir) < sizeof(w->first_failed) ?

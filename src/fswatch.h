@@ -24,8 +24,6 @@ struct fswatch {
 	size_t nlinks;
 	uint32_t *link_slots;	/* by base name: the index + 1 in links, or 0 */
 	size_t nlink_slots;
-	size_t dirs;		/* directories watched */
-	int top;		/* the highest watch descriptor yet */
 	size_t failed;		/* directories that could not be watched */
 	int err;		/* why the first of them could not (-errno) */
 	char first_failed[256];	/* which, cut short */

@@ -226,12 +226,17 @@ bool holder_stop_pending(void)
 				       sigismember(&p, SIGQUIT) == 1);
 }
 
-static uint64_t mono_ms(void)
+uint64_t holder_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t mono_ms(void)
+{
+	return holder_now_us() / 1000;
 }
 
 /* A change on disk is acted on once the directories have been quiet for

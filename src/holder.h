@@ -78,6 +78,9 @@ int holder_hold(const struct hold *h);
  * that is passed on once everything is released. */
 bool holder_is_stop_signal(int sig);
 
+/* The monotonic clock, in microseconds (sd_notify's MONOTONIC_USEC). */
+uint64_t holder_now_us(void);
+
 /* Whether SIGINT, SIGTERM or SIGQUIT is pending: a reload stops short. */
 bool holder_stop_pending(void);
 

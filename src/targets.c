@@ -121,8 +121,6 @@ static int keep(struct targets *t, struct region *r)
 	if (slot)
 		*slot = (uint32_t)(t->n + 1);
 	t->v[t->n++] = *r;
-	if (size_add(t->bytes, r->pages_len, &t->bytes) != 0)
-		t->bytes_overflow = true;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #define MEMLOCK_TARGETS_H
 
 #include "locker.h"
+#include "memguard.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,8 +25,6 @@ struct targets {
 	struct name_chunk *names;	/* the regions' names, packed */
 	bool read_any;		/* the caller may read any file (CAP_DAC_READ_SEARCH):
 				 * no check before locking */
-	uint64_t bytes;		/* the sum of their whole pages */
-	bool bytes_overflow;	/* that sum passed 2^64 */
 	/* A path that cannot be locked: ERR is -errno (-EISDIR, -EINVAL,
 	 * -ENODATA, -ERANGE as locker_file() says, or stat's); FILE_SIZE
 	 * when it was read. */
@@ -81,8 +80,6 @@ bool targets_holds_any(const struct targets *t);
 /* Marks skipped the pending regions beyond the first FIT (those that
  * vm.max_map_count leaves room for). */
 void targets_skip_beyond(struct targets *t, uint64_t fit);
-
-#include "memguard.h"
 
 /*
  * The memory guard over the pending regions, as G read it.  All of them

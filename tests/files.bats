@@ -6,20 +6,14 @@ load test_helper
 
 # Files in a directory that nobody may read too (bats's own are 0700).
 setup() {
-	D=$(mktemp -d /tmp/memlock-files.XXXXXX)
-	chmod 755 "$D"
-	HOLDERS=()
+	holders_setup files
 	# The holder is not under test: the plain build when there is one.
 	HOLD="$TOP/memlock"
 	[ -x "$HOLD" ] || HOLD=$MEMLOCK
 }
 
 teardown() {
-	local p
-	for p in "${HOLDERS[@]}"; do
-		kill "$p" 2>/dev/null && wait_gone "$p"
-	done
-	rm -rf "$D"
+	holders_teardown
 }
 
 # Starts `memlock lock ARGS` (behind a wrapper given first, up to "::") in
@@ -31,7 +25,7 @@ start_lock() {
 	out=$(mktemp "$D/.out.XXXXXX")
 	"${pre[@]}" "$HOLD" lock "$@" >"$out" 2>&1 3>&- &
 	HOLDER=$!
-	HOLDERS+=("$HOLDER")
+	PIDS+=("$HOLDER")
 	for ((i = 0; i < 500; i++)); do
 		grep -q '^locked .* in .* ms; VmLck' "$out" && return 0
 		[ -e "/proc/$HOLDER" ] || break

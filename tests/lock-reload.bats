@@ -10,17 +10,11 @@
 load test_helper
 
 setup() {
-	D=$(mktemp -d /tmp/memlock-reload.XXXXXX)
-	chmod 755 "$D"
-	PIDS=()
+	holders_setup reload
 }
 
 teardown() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null && wait_gone "$p"
-	done
-	rm -rf "$D"
+	holders_teardown
 }
 
 # "INODE LOCKED_KB" for each mapping of PATH in PID's smaps.

@@ -5,17 +5,11 @@
 load test_helper
 
 setup() {
-	D=$(mktemp -d /tmp/memlock-sources.XXXXXX)
-	chmod 755 "$D"
-	PIDS=()
+	holders_setup sources
 }
 
 teardown() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null && wait_gone "$p"
-	done
-	rm -rf "$D"
+	holders_teardown
 }
 
 # The files a holder has locked, resolved, sorted.

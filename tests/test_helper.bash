@@ -222,6 +222,22 @@ wait_lines() {
 	wait_for has_lines "$1" "$2"
 }
 
+# setup and teardown of a suite that starts holders: a directory D (named
+# after NAME, readable by nobody), and PIDS, each killed and waited for.
+holders_setup() {
+	D=$(mktemp -d "/tmp/memlock-$1.XXXXXX")
+	chmod 755 "$D"
+	PIDS=()
+}
+
+holders_teardown() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null && wait_gone "$p"
+	done
+	rm -rf "$D"
+}
+
 # The files a holder (PID) has locked, from its smaps, sorted.
 locked_files() {
 	awk '/^[0-9a-f]+-[0-9a-f]+ / { path = $6 } /^VmFlags:.* lo/ && path ~ /^\// { print path }' \
